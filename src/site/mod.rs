@@ -1,0 +1,283 @@
+//! Site: the pages (documents, home, print) rendered through the theme's templates, and the files
+//! written beside them. Reads the model built by the earlier stages and never changes it.
+//!
+//! Page size stays independent of the number of documents: the sidebar comes from one shared
+//! `static/nav.js`, not from a list inlined into every page.
+
+pub mod output;
+pub mod theme;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::config::Config;
+use crate::diagnostics::Fatal;
+use crate::load::{Document, Handbook, kind_label};
+use crate::render::markdown::{FILES_DIR, page_url};
+use crate::render::{Heading, RenderedBody};
+use crate::resolve::LinkGraph;
+use theme::Theme;
+
+/// Everything the pages are made from.
+pub struct Model<'a> {
+    pub handbook: &'a Handbook,
+    pub bodies: &'a [RenderedBody],
+    pub graph: &'a LinkGraph,
+}
+
+/// Receives every file of the site: a site-relative path and its bytes.
+pub trait Sink: Sync {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal>;
+    fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal>;
+}
+
+impl Sink for output::Staging {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        output::Staging::write(self, rel, bytes)
+    }
+    fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal> {
+        output::Staging::copy(self, rel, from)
+    }
+}
+
+/// Renders everything but keeps nothing: `policybook check` validates templates this way.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn write(&self, _: &str, _: &[u8]) -> Result<(), Fatal> {
+        Ok(())
+    }
+    fn copy(&self, _: &str, from: &std::path::Path) -> Result<(), Fatal> {
+        std::fs::metadata(from)
+            .map(drop)
+            .map_err(|e| Fatal::io("read", from, e))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub pages: u64,
+    pub bytes: u64,
+}
+
+#[derive(Serialize)]
+struct SiteInfo<'a> {
+    title: &'a str,
+    organisation: Option<&'a str>,
+    language: &'a str,
+    description: Option<&'a str>,
+    repository_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct DocLink<'a> {
+    id: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    url: String,
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    kind: &'a str,
+    label: String,
+    documents: Vec<DocSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct DocSummary<'a> {
+    #[serde(flatten)]
+    link: DocLink<'a>,
+    owner: Option<&'a str>,
+    version: Option<String>,
+    status: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PageInfo<'a> {
+    #[serde(flatten)]
+    link: DocLink<'a>,
+    kind_label: String,
+    source_path: String,
+    meta: &'a crate::load::frontmatter::Fields,
+    toc: Vec<&'a Heading>,
+    body: &'a str,
+    references: Vec<DocLink<'a>>,
+    referenced_by: Vec<DocLink<'a>>,
+    edit_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PrintDoc<'a> {
+    #[serde(flatten)]
+    link: DocLink<'a>,
+    body: &'a str,
+}
+
+fn link<'a>(doc: &'a Document, root: &str) -> DocLink<'a> {
+    DocLink {
+        id: &doc.id,
+        title: &doc.title,
+        kind: &doc.kind,
+        url: format!("{root}{}", page_url(&doc.id)),
+        description: doc.description.as_deref(),
+    }
+}
+
+fn text_field<'a>(doc: &'a Document, key: &str) -> Option<&'a str> {
+    doc.fields.get(key).and_then(|v| v.as_str())
+}
+
+fn version(doc: &Document) -> Option<String> {
+    match doc.fields.get("version")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn site_info(config: &Config) -> SiteInfo<'_> {
+    SiteInfo {
+        title: &config.book.title,
+        organisation: config.book.organisation.as_deref(),
+        language: &config.book.language,
+        description: config.book.description.as_deref(),
+        repository_url: config.output.html.repository_url.as_deref(),
+    }
+}
+
+fn groups<'a>(documents: &'a [Document], root: &str) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group> = Vec::new();
+    for doc in documents {
+        if groups.last().is_none_or(|g| g.kind != doc.kind) {
+            groups.push(Group {
+                kind: &doc.kind,
+                label: kind_label(&doc.kind),
+                documents: Vec::new(),
+            });
+        }
+        let summary = DocSummary {
+            link: link(doc, root),
+            owner: text_field(doc, "owner"),
+            version: version(doc),
+            status: text_field(doc, "status"),
+        };
+        groups
+            .last_mut()
+            .expect("pushed above")
+            .documents
+            .push(summary);
+    }
+    groups
+}
+
+/// The sidebar's data, shared by every page: `[[label, [[id, title], …]], …]`.
+fn nav_script(documents: &[Document]) -> String {
+    let mut nav: Vec<(String, Vec<(&str, &str)>)> = Vec::new();
+    let mut last_kind = None;
+    for doc in documents {
+        if last_kind != Some(&doc.kind) {
+            nav.push((kind_label(&doc.kind), Vec::new()));
+            last_kind = Some(&doc.kind);
+        }
+        nav.last_mut()
+            .expect("pushed above")
+            .1
+            .push((&doc.id, &doc.title));
+    }
+    let json = serde_json::to_string(&nav).expect("plain data serialises");
+    // `</` must not appear inside a script file that might be inlined; escape it anyway.
+    format!("window.POLICYBOOK_NAV = {};\n", json.replace("</", "<\\/"))
+}
+
+/// Render every page into `sink`.
+pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats, Fatal> {
+    let handbook = model.handbook;
+    let config = &handbook.config;
+    let docs = &handbook.documents;
+    let pages = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    let emit = |rel: &str, content: &[u8]| -> Result<(), Fatal> {
+        pages.fetch_add(1, Ordering::Relaxed);
+        bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
+        sink.write(rel, content)
+    };
+
+    docs.par_iter().enumerate().try_for_each(|(i, doc)| {
+        let body = &model.bodies[i];
+        let page = PageInfo {
+            link: link(doc, ""),
+            kind_label: kind_label(&doc.kind),
+            source_path: format!(
+                "{}/{}",
+                crate::load::relative_slash_path(&config.build.content_dir),
+                doc.path
+            ),
+            meta: &doc.fields,
+            toc: body
+                .headings
+                .iter()
+                .filter(|h| (2..=3).contains(&h.level))
+                .collect(),
+            body: &body.html,
+            references: model.graph.outgoing[i]
+                .iter()
+                .map(|&t| link(&docs[t], ""))
+                .collect(),
+            referenced_by: model.graph.incoming[i]
+                .iter()
+                .map(|&t| link(&docs[t], ""))
+                .collect(),
+            edit_url: config
+                .output
+                .html
+                .edit_url(&config.build.content_dir.join(&doc.path)),
+        };
+        let mut cx = tera::Context::new();
+        cx.insert("site", &site_info(config));
+        cx.insert("root", "");
+        cx.insert("page", &page);
+        cx.insert("prev", &i.checked_sub(1).map(|p| link(&docs[p], "")));
+        cx.insert("next", &docs.get(i + 1).map(|d| link(d, "")));
+        let html = theme.render("page.html", &cx)?;
+        emit(&page_url(&doc.id), html.as_bytes())
+    })?;
+
+    let mut cx = tera::Context::new();
+    cx.insert("site", &site_info(config));
+    cx.insert("root", "");
+    cx.insert("groups", &groups(docs, ""));
+    cx.insert("document_count", &docs.len());
+    emit("index.html", theme.render("index.html", &cx)?.as_bytes())?;
+    emit("404.html", theme.render("404.html", &cx)?.as_bytes())?;
+
+    let print: Vec<PrintDoc> = docs
+        .iter()
+        .zip(model.bodies)
+        .map(|(doc, body)| PrintDoc {
+            link: link(doc, ""),
+            body: &body.html,
+        })
+        .collect();
+    cx.insert("documents", &print);
+    emit("print.html", theme.render("print.html", &cx)?.as_bytes())?;
+
+    sink.write("static/nav.js", nav_script(docs).as_bytes())?;
+    for (path, content) in &theme.static_files {
+        sink.write(path, content)?;
+    }
+    let attachments: std::collections::BTreeSet<&String> =
+        model.bodies.iter().flat_map(|b| &b.attachments).collect();
+    for rel in attachments {
+        sink.copy(
+            &format!("{FILES_DIR}/{rel}"),
+            &handbook.content_dir.join(rel),
+        )?;
+    }
+    Ok(Stats {
+        pages: pages.into_inner(),
+        bytes: bytes.into_inner(),
+    })
+}

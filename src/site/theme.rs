@@ -1,0 +1,96 @@
+//! The theme: tera templates and static files. The default theme is compiled into the binary; a
+//! handbook's `themes/<name>/templates/*` and `themes/<name>/static/**` override it file by file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostics::Fatal;
+
+macro_rules! embed {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../../themes/default/", $name)))),*]
+    };
+}
+
+/// The built-in theme, as (path under `themes/default/`, contents).
+const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
+    "templates/base.html",
+    "templates/page.html",
+    "templates/index.html",
+    "templates/print.html",
+    "templates/404.html",
+    "static/style.css",
+    "static/policybook.js",
+    "static/theme.js",
+);
+
+pub struct Theme {
+    pub tera: tera::Tera,
+    /// Site-relative path (`static/style.css`) → contents.
+    pub static_files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The built-in theme with the overrides in `root/themes/<name>/`, if that folder exists.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Fatal> {
+        let mut files: BTreeMap<String, Vec<u8>> = DEFAULT_THEME
+            .iter()
+            .map(|(path, bytes)| (path.to_string(), bytes.to_vec()))
+            .collect();
+        let dir = root.join("themes").join(name);
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let entry = entry.map_err(|e| {
+                    Fatal::new(format!("cannot read theme `{}`: {e}", dir.display()))
+                })?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = crate::load::relative_slash_path(
+                    entry.path().strip_prefix(&dir).unwrap_or(entry.path()),
+                );
+                let bytes =
+                    std::fs::read(entry.path()).map_err(|e| Fatal::io("read", entry.path(), e))?;
+                files.insert(rel, bytes);
+            }
+        } else if name != "default" {
+            return Err(Fatal::new(format!("theme folder `{}` does not exist", dir.display()))
+                .help("create it with the templates you want to override, or set `[build] theme = \"default\"`"));
+        }
+
+        let mut tera = tera::Tera::default();
+        let mut templates = Vec::new();
+        let mut static_files = BTreeMap::new();
+        for (path, bytes) in files {
+            if let Some(name) = path.strip_prefix("templates/") {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Fatal::new(format!("theme template `{path}` is not UTF-8 text"))
+                })?;
+                templates.push((name.to_string(), text));
+            } else if path.starts_with("static/") {
+                static_files.insert(path, bytes);
+            }
+        }
+        tera.add_raw_templates(templates)
+            .map_err(|e| Fatal::new(format!("theme `{name}`: {}", error_chain(&e))))?;
+        Ok(Theme { tera, static_files })
+    }
+
+    pub fn render(&self, template: &str, context: &tera::Context) -> Result<String, Fatal> {
+        self.tera
+            .render(template, context)
+            .map_err(|e| Fatal::new(format!("template `{template}`: {}", error_chain(&e))))
+    }
+}
+
+/// Tera nests the useful message in its sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}

@@ -1,0 +1,8 @@
+//! policybook's integration tests: one binary, a module per feature, fixture handbooks built in
+//! temporary folders through [`support::Book`].
+
+mod cli;
+mod content;
+mod output;
+mod references;
+mod support;

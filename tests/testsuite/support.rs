@@ -1,0 +1,139 @@
+//! A fixture handbook in a temporary folder, built through the library or the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use policybook::commands::{Built, Options, build};
+use policybook::diagnostics::{Severity, resolve};
+
+pub struct Book {
+    dir: tempfile::TempDir,
+}
+
+/// A diagnostic resolved to file and line, for assertions.
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub help: String,
+}
+
+impl Book {
+    pub fn new() -> Book {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("content")).expect("content dir");
+        Book { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write a file, relative to the handbook root.
+    pub fn file(self, rel: &str, text: impl AsRef<[u8]>) -> Book {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    /// Write a document under `content/`.
+    pub fn doc(self, rel: &str, text: &str) -> Book {
+        self.file(&format!("content/{rel}"), text)
+    }
+
+    pub fn build(&self) -> Built {
+        self.run(true, None)
+    }
+
+    pub fn build_into(&self, out: &Path) -> Built {
+        self.run(true, Some(out.to_path_buf()))
+    }
+
+    pub fn check(&self) -> Built {
+        self.run(false, None)
+    }
+
+    fn run(&self, write: bool, out: Option<PathBuf>) -> Built {
+        build(&Options {
+            root: self.path().to_path_buf(),
+            out,
+            write,
+            strict: false,
+        })
+        .unwrap_or_else(|fatal| panic!("fatal error: {fatal}"))
+    }
+
+    /// A file of the built site.
+    pub fn site(&self, rel: &str) -> String {
+        let path = self.path().join("site").join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Run the real binary in the handbook folder.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_policybook"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run policybook")
+    }
+}
+
+pub fn problems(built: &Built) -> Vec<Problem> {
+    built
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let r = resolve(&built.sources, d);
+            Problem {
+                severity: r.severity,
+                code: r.code.to_string(),
+                message: r.message.to_string(),
+                file: r.file.unwrap_or_default(),
+                line: r.line.unwrap_or(0),
+                column: r.column.unwrap_or(0),
+                help: r.help.unwrap_or_default().to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The only problem of a build; fails the test if there is not exactly one.
+pub fn single_problem(built: &Built) -> Problem {
+    let mut all = problems(built);
+    assert_eq!(all.len(), 1, "expected one problem, got {all:#?}");
+    all.remove(0)
+}
+
+pub fn doc(id: &str, title: &str, body: &str) -> String {
+    format!("---\nid: {id}\ntitle: {title}\n---\n\n{body}\n")
+}
+
+/// Every file under `dir`, relative, sorted, with contents.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,72 @@
+// policybook default theme: the sidebar (from the shared nav.js data), the theme toggle and the
+// phone-width sidebar toggle. Everything works without this script except these conveniences.
+(function () {
+  "use strict";
+  var body = document.body;
+  var root = body.dataset.root || "";
+  var current = body.dataset.pageId || "";
+
+  function renderSidebar() {
+    var holder = document.getElementById("sidebar-documents");
+    var nav = window.POLICYBOOK_NAV;
+    if (!holder || !nav) return;
+    var fragment = document.createDocumentFragment();
+    nav.forEach(function (group) {
+      var section = document.createElement("section");
+      var heading = document.createElement("h2");
+      heading.textContent = group[0];
+      section.appendChild(heading);
+      var list = document.createElement("ul");
+      group[1].forEach(function (doc) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = root + doc[0] + ".html";
+        link.textContent = doc[1];
+        if (doc[0] === current) {
+          link.setAttribute("aria-current", "page");
+          item.className = "current";
+        }
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      section.appendChild(list);
+      fragment.appendChild(section);
+    });
+    holder.appendChild(fragment);
+    var active = holder.querySelector(".current");
+    if (active && active.scrollIntoView) active.scrollIntoView({ block: "center" });
+  }
+
+  function setupThemeToggle() {
+    var button = document.querySelector(".theme-toggle");
+    if (!button) return;
+    function effective() {
+      var explicit = document.documentElement.dataset.theme;
+      if (explicit) return explicit;
+      return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+    }
+    function sync() {
+      button.setAttribute("aria-pressed", effective() === "dark" ? "true" : "false");
+    }
+    button.addEventListener("click", function () {
+      var next = effective() === "dark" ? "light" : "dark";
+      document.documentElement.dataset.theme = next;
+      try { localStorage.setItem("policybook-theme", next); } catch (e) { /* not persisted */ }
+      sync();
+    });
+    sync();
+  }
+
+  function setupSidebarToggle() {
+    var button = document.querySelector(".sidebar-toggle");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      var open = body.classList.toggle("sidebar-open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  renderSidebar();
+  setupThemeToggle();
+  setupSidebarToggle();
+})();
