@@ -44,6 +44,9 @@ pub struct Common {
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
+    /// Print how long each stage took
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -147,7 +147,16 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, display_path: PathBuf, text: String) -> FileId {
-        self.files.push(SourceFile::new(display_path, text));
+        self.push(SourceFile::new(display_path, text))
+    }
+
+    /// The id the next added file will get.
+    pub fn next_id(&self) -> FileId {
+        FileId(self.files.len())
+    }
+
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         FileId(self.files.len() - 1)
     }
 

@@ -18,6 +18,8 @@ pub struct Options {
     /// `false` for `check`: everything is rendered, nothing written.
     pub write: bool,
     pub strict: bool,
+    /// Print how long each stage took, on stderr.
+    pub verbose: bool,
 }
 
 /// The result of a run: the report and, when the site was written, where and how much.
@@ -32,9 +34,11 @@ pub struct Built {
 
 /// Run the pipeline. `Err` is for problems outside the content (I/O, a refused output folder).
 pub fn run(options: &Options) -> Result<Built, Fatal> {
+    let mut clock = Clock::new(options.verbose);
     let mut sources = Sources::default();
     let mut report = Report::default();
     let handbook = load::load(&options.root, &mut sources, &mut report)?;
+    clock.lap("load");
     let (index, duplicates) = Index::build(&handbook);
     report.extend(duplicates);
     let theme = Theme::load(&handbook.root, &handbook.config.build.theme)?;
@@ -44,7 +48,9 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         index: &index,
         diagrams: &cache,
     };
+    clock.lap("index and theme");
     let mut bodies = render::render_all(&handbook, &sources, &cx);
+    clock.lap("render documents");
     for body in &mut bodies {
         report.extend(std::mem::take(&mut body.diagnostics));
     }
@@ -58,6 +64,7 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         &anchors,
     ));
     let graph = LinkGraph::build(bodies.iter().map(|b| b.references.as_slice()));
+    clock.lap("check anchors, reference graph");
     if options.strict {
         report.make_strict();
     }
@@ -78,6 +85,7 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
     };
     if !options.write {
         built.stats = site::write_site(&model, &theme, &site::Discard)?;
+        clock.lap("render pages");
         return Ok(built);
     }
     if built.report.has_errors() {
@@ -90,7 +98,9 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
     output::check_output_dir(&out, &handbook.content_dir)?;
     let staging = output::Staging::create(&out)?;
     built.stats = site::write_site(&model, &theme, &staging)?;
+    clock.lap("render and write pages");
     staging.commit(&out)?;
+    clock.lap("swap in the new site");
     built.output = Some(out);
     Ok(built)
 }
@@ -139,4 +149,29 @@ pub fn command(options: Options, format: Format) -> Result<ExitCode, Fatal> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Stage timings for `--verbose`.
+struct Clock {
+    enabled: bool,
+    last: Instant,
+}
+
+impl Clock {
+    fn new(enabled: bool) -> Self {
+        Clock {
+            enabled,
+            last: Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.enabled {
+            eprintln!(
+                "{:>8.1} ms  {stage}",
+                self.last.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        self.last = Instant::now();
+    }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, Fatal, FileId, Report, Sources};
+use crate::diagnostics::{Diagnostic, Fatal, FileId, Report, SourceFile, Sources};
 use frontmatter::Fields;
 
 /// Ids the site itself uses for pages at its root.
@@ -76,34 +76,45 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
     }
     let (markdown, assets) = walk(&content_dir, report)?;
 
-    let texts: Vec<(String, std::io::Result<Vec<u8>>)> = markdown
+    // Read and parse in parallel; file ids are assigned in walk order, so they are deterministic.
+    let first_id = sources.next_id();
+    let content_prefix = &config.build.content_dir;
+    let loaded: Vec<Result<Loaded, Fatal>> = markdown
         .into_par_iter()
-        .map(|rel| {
-            let bytes = std::fs::read(content_dir.join(&rel));
-            (rel, bytes)
+        .enumerate()
+        .map(|(i, rel)| {
+            let path = content_dir.join(&rel);
+            let bytes = std::fs::read(&path).map_err(|e| Fatal::io("read", &path, e))?;
+            let file = FileId(first_id.0 + i);
+            let display = content_prefix.join(&rel);
+            let mut local = Report::default();
+            let (text, document) = match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let doc = document(file, rel, &text, &mut local);
+                    (text, doc)
+                }
+                Err(e) => {
+                    local.push(
+                        Diagnostic::error("not-utf8", format!("the file is not UTF-8 text: {e}"))
+                            .at(file, 0..0)
+                            .help("save the file as UTF-8 in your editor"),
+                    );
+                    (String::new(), None)
+                }
+            };
+            Ok(Loaded {
+                source: SourceFile::new(display, text),
+                document,
+                diagnostics: local.diagnostics,
+            })
         })
         .collect();
-    let content_prefix = config.build.content_dir.clone();
     let mut documents = Vec::new();
-    for (rel, bytes) in texts {
-        let display = content_prefix.join(&rel);
-        let bytes = bytes.map_err(|e| Fatal::io("read", &content_dir.join(&rel), e))?;
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let file = sources.add(display, String::new());
-                report.push(
-                    Diagnostic::error("not-utf8", format!("the file is not UTF-8 text: {e}"))
-                        .at(file, 0..0)
-                        .help("save the file as UTF-8 in your editor"),
-                );
-                continue;
-            }
-        };
-        let file = sources.add(display, text);
-        if let Some(doc) = document(file, rel, &sources.get(file).text, report) {
-            documents.push(doc);
-        }
+    for loaded in loaded {
+        let loaded = loaded?;
+        sources.push(loaded.source);
+        documents.extend(loaded.document);
+        report.extend(loaded.diagnostics);
     }
     documents.sort_by(|a, b| {
         (
@@ -128,6 +139,12 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
         documents,
         assets,
     })
+}
+
+struct Loaded {
+    source: SourceFile,
+    document: Option<Document>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// All files under `content_dir`, sorted: Markdown documents and other files. Hidden files and folders

@@ -29,12 +29,17 @@ pub struct Model<'a> {
 /// Receives every file of the site: a site-relative path and its bytes.
 pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal>;
+    /// Write a file made of `parts`, in order.
+    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal>;
     fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal>;
 }
 
 impl Sink for output::Staging {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
         output::Staging::write(self, rel, bytes)
+    }
+    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal> {
+        output::Staging::write_parts(self, rel, parts)
     }
     fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal> {
         output::Staging::copy(self, rel, from)
@@ -46,6 +51,9 @@ pub struct Discard;
 
 impl Sink for Discard {
     fn write(&self, _: &str, _: &[u8]) -> Result<(), Fatal> {
+        Ok(())
+    }
+    fn write_parts(&self, _: &str, _: &[String]) -> Result<(), Fatal> {
         Ok(())
     }
     fn copy(&self, _: &str, from: &std::path::Path) -> Result<(), Fatal> {
@@ -109,12 +117,38 @@ struct PageInfo<'a> {
     edit_url: Option<String>,
 }
 
-#[derive(Serialize)]
-struct PrintDoc<'a> {
-    #[serde(flatten)]
-    link: DocLink<'a>,
-    body: &'a str,
+/// Where `print.html` puts the documents, one `print-document.html` each.
+const PRINT_DOCUMENTS_MARKER: &str = "<!-- policybook:documents -->";
+
+/// The single-page handbook, as parts to be written in order: the bodies are not copied into one
+/// template context (at 10,000 documents that is a 100 MB string rendered three times over).
+fn print_page(model: &Model, theme: &Theme, cx: &tera::Context) -> Result<Vec<String>, Fatal> {
+    let shell = theme.render("print.html", cx)?;
+    let Some((head, tail)) = shell.split_once(PRINT_DOCUMENTS_MARKER) else {
+        return Err(Fatal::new(format!(
+            "template `print.html` must contain `{PRINT_DOCUMENTS_MARKER}` where the documents go"
+        )));
+    };
+    let docs = &model.handbook.documents;
+    let articles: Vec<String> = docs
+        .par_iter()
+        .zip(model.bodies)
+        .map(|(doc, body)| {
+            let mut cx = tera::Context::new();
+            cx.insert("document", &link(doc, ""));
+            let wrapper = theme.render("print-document.html", &cx)?;
+            Ok(wrapper.replacen(PRINT_BODY_MARKER, &body.html, 1))
+        })
+        .collect::<Result<_, Fatal>>()?;
+    let mut parts = Vec::with_capacity(articles.len() + 2);
+    parts.push(head.to_string());
+    parts.extend(articles);
+    parts.push(tail.to_string());
+    Ok(parts)
 }
+
+/// Where `print-document.html` puts the document's body.
+const PRINT_BODY_MARKER: &str = "<!-- policybook:body -->";
 
 fn link<'a>(doc: &'a Document, root: &str) -> DocLink<'a> {
     DocLink {
@@ -253,16 +287,15 @@ pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats
     emit("index.html", theme.render("index.html", &cx)?.as_bytes())?;
     emit("404.html", theme.render("404.html", &cx)?.as_bytes())?;
 
-    let print: Vec<PrintDoc> = docs
-        .iter()
-        .zip(model.bodies)
-        .map(|(doc, body)| PrintDoc {
-            link: link(doc, ""),
-            body: &body.html,
-        })
-        .collect();
-    cx.insert("documents", &print);
-    emit("print.html", theme.render("print.html", &cx)?.as_bytes())?;
+    let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
+    cx.insert("documents", &contents);
+    let print = print_page(model, theme, &cx)?;
+    pages.fetch_add(1, Ordering::Relaxed);
+    bytes.fetch_add(
+        print.iter().map(|p| p.len() as u64).sum::<u64>(),
+        Ordering::Relaxed,
+    );
+    sink.write_parts("print.html", &print)?;
 
     sink.write("static/nav.js", nav_script(docs).as_bytes())?;
     for (path, content) in &theme.static_files {

@@ -18,6 +18,7 @@ const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/page.html",
     "templates/index.html",
     "templates/print.html",
+    "templates/print-document.html",
     "templates/404.html",
     "static/style.css",
     "static/policybook.js",

@@ -65,6 +65,7 @@ impl Book {
             out,
             write,
             strict: false,
+            verbose: false,
         })
         .unwrap_or_else(|fatal| panic!("fatal error: {fatal}"))
     }
