@@ -47,6 +47,14 @@ pub struct Common {
     /// Print how long each stage took
     #[arg(long, short)]
     pub verbose: bool,
+    /// The date reviews are judged against, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse()
+        .map_err(|e| format!("expected a date as YYYY-MM-DD, e.g. 2026-03-01 ({e})"))
 }
 
 #[derive(Debug, Args)]

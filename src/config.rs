@@ -15,7 +15,23 @@ use crate::diagnostics::{Diagnostic, FileId, Sources};
 pub struct Config {
     pub book: BookConfig,
     pub build: BuildConfig,
+    pub isms: IsmsConfig,
     pub output: OutputConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct IsmsConfig {
+    /// The Statement of Applicability data, relative to the content folder.
+    pub soa: PathBuf,
+}
+
+impl Default for IsmsConfig {
+    fn default() -> Self {
+        IsmsConfig {
+            soa: "soa.yaml".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -144,7 +160,7 @@ pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                 .label("policybook does not use this key")
                 .help(
                     "known keys: [book] title, organisation, language, description; [build] content-dir, \
-                     output-dir, theme, cache-dir; [output.html] repository-url, branch, edit-url-template",
+                     output-dir, theme, cache-dir; [isms] soa; [output.html] repository-url, branch, edit-url-template",
                 ),
         );
     }

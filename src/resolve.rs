@@ -334,6 +334,7 @@ mod tests {
             content_dir: PathBuf::new(),
             documents,
             assets: assets.iter().map(|s| s.to_string()).collect(),
+            soa: None,
         }
     }
 

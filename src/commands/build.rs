@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use crate::diagnostics::{self, Fatal, Format, Report, Sources};
+use crate::isms;
 use crate::load;
 use crate::render::{self, diagrams::DiagramCache, markdown};
 use crate::resolve::{self, Index, LinkGraph};
@@ -20,6 +21,8 @@ pub struct Options {
     pub strict: bool,
     /// Print how long each stage took, on stderr.
     pub verbose: bool,
+    /// The date reviews are judged against (see [`crate::isms::today`]).
+    pub today: Option<jiff::civil::Date>,
 }
 
 /// The result of a run: the report and, when the site was written, where and how much.
@@ -48,7 +51,9 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         index: &index,
         diagrams: &cache,
     };
-    clock.lap("index and theme");
+    let (isms, problems) = isms::analyse(&handbook, &index, &sources, isms::today(options.today));
+    report.extend(problems);
+    clock.lap("index, theme, document control");
     let mut bodies = render::render_all(&handbook, &sources, &cx);
     clock.lap("render documents");
     for body in &mut bodies {
@@ -74,6 +79,7 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         handbook: &handbook,
         bodies: &bodies,
         graph: &graph,
+        isms: &isms,
     };
     let mut built = Built {
         documents: handbook.documents.len(),

@@ -1,5 +1,196 @@
-//! ISO/IEC 27001:2022: the built-in catalogue of clauses and Annex A controls, and the document-control
-//! metadata (owner, status, version, review dates, controls) read from frontmatter.
+//! ISO/IEC 27001:2022: the built-in catalogue of clauses and Annex A controls, the document-control
+//! metadata read from frontmatter, and the Statement of Applicability. [`analyse`] derives what the
+//! auditor's pages show (who implements which control, which clause is covered, which review is due)
+//! from the documents themselves, so register and SoA cannot drift from the policies.
 
 pub mod catalogue;
 pub mod control;
+pub mod soa;
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::load::Handbook;
+use crate::resolve::Index;
+use catalogue::catalogue;
+use control::{DocumentControl, ReviewState, Status};
+use soa::Soa;
+
+/// What the ISMS pages are made from.
+#[derive(Debug)]
+pub struct Isms {
+    pub today: Date,
+    /// Per document, in document order.
+    pub controls: Vec<DocumentControl>,
+    pub soa: Soa,
+    /// Annex A control id → documents (not retired) that implement it; every control has an entry.
+    pub implemented_by: BTreeMap<&'static str, Vec<usize>>,
+    /// Clause id → documents (not retired) that address it; every clause has an entry.
+    pub addressed_by: BTreeMap<&'static str, Vec<usize>>,
+    /// Per document: the documents that supersede it.
+    pub superseded_by: Vec<Vec<usize>>,
+}
+
+impl Isms {
+    pub fn is_active(&self, doc: usize) -> bool {
+        self.controls[doc].status != Some(Status::Retired)
+    }
+}
+
+pub fn analyse(
+    handbook: &Handbook,
+    index: &Index,
+    sources: &Sources,
+    today: Date,
+) -> (Isms, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut controls = Vec::with_capacity(handbook.documents.len());
+    for doc in &handbook.documents {
+        let (control, problems) = control::parse_document_control(&doc.fields);
+        for p in problems {
+            let d = match p.severity {
+                control::Severity::Error => {
+                    Diagnostic::error("invalid-document-control", p.message)
+                }
+                control::Severity::Warning => Diagnostic::warning("document-control", p.message),
+            };
+            let d = d.at(doc.file, doc.field_span(&p.field));
+            diagnostics.push(match p.help {
+                Some(help) => d.help(help),
+                None => d,
+            });
+        }
+        if control.status != Some(Status::Retired)
+            && let ReviewState::Overdue { days } = control.review_state(today)
+        {
+            let field = ["next_review", "last_reviewed", "review_every", "effective"]
+                .into_iter()
+                .find(|f| doc.key_spans.contains_key(*f))
+                .unwrap_or("id");
+            let next = control
+                .next_review()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::warning(
+                    "review-overdue",
+                    format!("the review of `{}` is overdue by {days} day{} (due {next})", doc.id, plural(days)),
+                )
+                .at(doc.file, doc.field_span(field))
+                .help("review the document, then set `last_reviewed` to the review date (or retire it with `status: retired`)"),
+            );
+        }
+        controls.push(control);
+    }
+
+    let mut superseded_by = vec![Vec::new(); handbook.documents.len()];
+    for (i, control) in controls.iter().enumerate() {
+        for old in &control.supersedes {
+            match index.get(old) {
+                Some(target) => superseded_by[target].push(i),
+                None => {
+                    let doc = &handbook.documents[i];
+                    diagnostics.push(
+                        Diagnostic::error("unknown-reference", format!("`supersedes` names `{old}`, but no document has that id"))
+                            .at(doc.file, doc.field_span("supersedes"))
+                            .help(match index.suggest(old) {
+                                Some(s) => format!("did you mean `{s}`? a superseded document stays in the handbook with `status: retired`"),
+                                None => "keep the superseded document with `status: retired`, so its id still resolves".into(),
+                            }),
+                    );
+                }
+            }
+        }
+    }
+
+    let active = |i: &usize| controls[*i].status != Some(Status::Retired);
+    let mut implemented_by: BTreeMap<&'static str, Vec<usize>> = catalogue()
+        .controls()
+        .iter()
+        .map(|c| (c.id, Vec::new()))
+        .collect();
+    let mut addressed_by: BTreeMap<&'static str, Vec<usize>> = catalogue()
+        .clauses()
+        .iter()
+        .map(|c| (c.id, Vec::new()))
+        .collect();
+    for (i, control) in controls.iter().enumerate() {
+        if !active(&i) {
+            continue;
+        }
+        for id in &control.controls {
+            if let Some(docs) = implemented_by.get_mut(id.as_str()) {
+                docs.push(i);
+            }
+        }
+        for id in &control.clauses {
+            if let Some(docs) = addressed_by.get_mut(id.as_str()) {
+                docs.push(i);
+            }
+        }
+    }
+
+    let soa = match handbook.soa {
+        Some(file) => {
+            let (soa, problems) = soa::parse(&sources.get(file).text, file);
+            diagnostics.extend(problems);
+            soa
+        }
+        None => Soa::default(),
+    };
+    if let Some(file) = soa.file {
+        for (id, entry) in &soa.entries {
+            let docs = &implemented_by[id.as_str()];
+            if entry.applicable && docs.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning("soa-gap", format!("{id} is applicable, but no document implements it"))
+                        .at(file, entry.span.clone())
+                        .help(format!(
+                            "add `{id}` to the `controls` of the document that implements it, or mark the control `applicable: false` with a justification"
+                        )),
+                );
+            }
+        }
+        for (i, doc) in handbook.documents.iter().enumerate() {
+            for id in &controls[i].controls {
+                if soa.entries.get(id).is_some_and(|e| !e.applicable) {
+                    diagnostics.push(
+                        Diagnostic::warning("soa-excluded", format!("`{}` implements {id}, which the Statement of Applicability excludes", doc.id))
+                            .at(doc.file, doc.field_span("controls"))
+                            .help(format!("remove {id} from `controls`, or make it applicable in the Statement of Applicability")),
+                    );
+                }
+            }
+        }
+    }
+
+    let isms = Isms {
+        today,
+        controls,
+        soa,
+        implemented_by,
+        addressed_by,
+        superseded_by,
+    };
+    (isms, diagnostics)
+}
+
+fn plural(n: i32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Today's date for review status: `--today`, else `SOURCE_DATE_EPOCH` (reproducible builds), else the
+/// system clock in UTC.
+pub fn today(explicit: Option<Date>) -> Date {
+    if let Some(date) = explicit {
+        return date;
+    }
+    let timestamp = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    timestamp.to_zoned(jiff::tz::TimeZone::UTC).date()
+}

@@ -54,6 +54,8 @@ pub struct Handbook {
     pub documents: Vec<Document>,
     /// Non-Markdown files in the content folder (relative, `/`-separated), which documents may link to.
     pub assets: BTreeSet<String>,
+    /// The Statement of Applicability data file (`[isms] soa`), if the handbook has one.
+    pub soa: Option<FileId>,
 }
 
 pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<Handbook, Fatal> {
@@ -132,12 +134,19 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
                 &b.id,
             ))
     });
+    let soa_path = content_dir.join(&config.isms.soa);
+    let soa = match std::fs::read_to_string(&soa_path) {
+        Ok(text) => Some(sources.add(config.build.content_dir.join(&config.isms.soa), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Fatal::io("read", &soa_path, e)),
+    };
     Ok(Handbook {
         root: root.to_path_buf(),
         config,
         content_dir,
         documents,
         assets,
+        soa,
     })
 }
 

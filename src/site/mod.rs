@@ -4,6 +4,7 @@
 //! Page size stays independent of the number of documents: the sidebar comes from one shared
 //! `static/nav.js`, not from a list inlined into every page.
 
+pub mod isms;
 pub mod output;
 pub mod theme;
 
@@ -24,6 +25,7 @@ pub struct Model<'a> {
     pub handbook: &'a Handbook,
     pub bodies: &'a [RenderedBody],
     pub graph: &'a LinkGraph,
+    pub isms: &'a crate::isms::Isms,
 }
 
 /// Receives every file of the site: a site-relative path and its bytes.
@@ -79,12 +81,12 @@ struct SiteInfo<'a> {
 }
 
 #[derive(Serialize)]
-struct DocLink<'a> {
-    id: &'a str,
-    title: &'a str,
-    kind: &'a str,
-    url: String,
-    description: Option<&'a str>,
+pub struct DocLink<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub url: String,
+    pub description: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -115,6 +117,7 @@ struct PageInfo<'a> {
     references: Vec<DocLink<'a>>,
     referenced_by: Vec<DocLink<'a>>,
     edit_url: Option<String>,
+    control: isms::ControlBlock<'a>,
 }
 
 /// Where `print.html` puts the documents, one `print-document.html` each.
@@ -150,7 +153,7 @@ fn print_page(model: &Model, theme: &Theme, cx: &tera::Context) -> Result<Vec<St
 /// Where `print-document.html` puts the document's body.
 const PRINT_BODY_MARKER: &str = "<!-- policybook:body -->";
 
-fn link<'a>(doc: &'a Document, root: &str) -> DocLink<'a> {
+pub fn link<'a>(doc: &'a Document, root: &str) -> DocLink<'a> {
     DocLink {
         id: &doc.id,
         title: &doc.title,
@@ -268,6 +271,7 @@ pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats
                 .output
                 .html
                 .edit_url(&config.build.content_dir.join(&doc.path)),
+            control: isms::control_block(model, i, ""),
         };
         let mut cx = tera::Context::new();
         cx.insert("site", &site_info(config));
@@ -286,6 +290,10 @@ pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats
     cx.insert("document_count", &docs.len());
     emit("index.html", theme.render("index.html", &cx)?.as_bytes())?;
     emit("404.html", theme.render("404.html", &cx)?.as_bytes())?;
+
+    let mut base = tera::Context::new();
+    base.insert("site", &site_info(config));
+    isms::write_pages(model, theme, &base, &emit)?;
 
     let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
     cx.insert("documents", &contents);

@@ -20,9 +20,16 @@ const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/print.html",
     "templates/print-document.html",
     "templates/404.html",
+    "templates/role.html",
+    "templates/roles.html",
+    "templates/reviews.html",
+    "templates/clauses.html",
+    "templates/soa.html",
+    "templates/register.html",
     "static/style.css",
     "static/policybook.js",
     "static/theme.js",
+    "static/sortable.js",
 );
 
 pub struct Theme {
@@ -60,6 +67,7 @@ impl Theme {
         }
 
         let mut tera = tera::Tera::default();
+        tera.set_escape_fn(escape_html);
         let mut templates = Vec::new();
         let mut static_files = BTreeMap::new();
         for (path, bytes) in files {
@@ -82,6 +90,23 @@ impl Theme {
             .render(template, context)
             .map_err(|e| Fatal::new(format!("template `{template}`: {}", error_chain(&e))))
     }
+}
+
+/// HTML-escape `& < > " '`. Tera's default also escapes `/`, which garbles every relative URL
+/// (`..&#x2F;page.html`) without making quoted attributes any safer.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Tera nests the useful message in its sources.

@@ -79,7 +79,7 @@ fn html_in_frontmatter_is_escaped() {
     book.build();
     let page = book.site("x-policy.html");
     assert!(!page.contains("<script>alert(1)</script>"));
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; policy"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; policy"));
     assert!(page.contains("a &amp; b"));
     assert!(!page.contains("<b>me</b>"));
     let nav = book.site("static/nav.js");

@@ -3,6 +3,7 @@
 
 mod cli;
 mod content;
+mod isms;
 mod output;
 mod references;
 mod support;

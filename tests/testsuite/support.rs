@@ -66,6 +66,7 @@ impl Book {
             write,
             strict: false,
             verbose: false,
+            today: Some("2026-11-22".parse().unwrap()),
         })
         .unwrap_or_else(|fatal| panic!("fatal error: {fatal}"))
     }
