@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::diagnostics::{self, Fatal, Format, Report, Sources};
+use crate::diagnostics::{self, Diagnostic, Fatal, Format, Report, Sources};
+use crate::history;
 use crate::isms;
 use crate::load;
 use crate::render::{self, diagrams::DiagramCache, markdown};
@@ -54,8 +55,37 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
     let (isms, problems) = isms::analyse(&handbook, &index, &sources, isms::today(options.today));
     report.extend(problems);
     clock.lap("index, theme, document control");
-    let mut bodies = render::render_all(&handbook, &sources, &cx);
-    clock.lap("render documents");
+    // The git history is one `git log`: read it while the documents render.
+    let (mut bodies, history) = std::thread::scope(|scope| {
+        let history = scope.spawn(|| history::read(&handbook.content_dir));
+        let bodies = render::render_all(&handbook, &sources, &cx);
+        let history = history
+            .join()
+            .unwrap_or_else(|_| history::Outcome::Failed("the history reader crashed".into()));
+        (bodies, history)
+    });
+    let history = match history {
+        history::Outcome::Read(h) => Some(h),
+        history::Outcome::NotInGit => None,
+        history::Outcome::Shallow => {
+            report.push(
+                Diagnostic::warning(
+                    "shallow-history",
+                    "this is a shallow git clone, so revision history and last-changed dates are left out",
+                )
+                .help("fetch the full history: `git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout in GitHub Actions"),
+            );
+            None
+        }
+        history::Outcome::Failed(e) => {
+            report.push(
+                Diagnostic::warning("history-unavailable", format!("cannot read the git history: {e}"))
+                    .help("revision history is left out of the pages; check that `git log` works in this folder"),
+            );
+            None
+        }
+    };
+    clock.lap("render documents, read git history");
     for body in &mut bodies {
         report.extend(std::mem::take(&mut body.diagnostics));
     }
@@ -80,6 +110,7 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         bodies: &bodies,
         graph: &graph,
         isms: &isms,
+        history: history.as_ref(),
     };
     let mut built = Built {
         documents: handbook.documents.len(),

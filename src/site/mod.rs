@@ -26,6 +26,8 @@ pub struct Model<'a> {
     pub bodies: &'a [RenderedBody],
     pub graph: &'a LinkGraph,
     pub isms: &'a crate::isms::Isms,
+    /// `None` outside git (or for a shallow clone).
+    pub history: Option<&'a crate::history::History>,
 }
 
 /// Receives every file of the site: a site-relative path and its bytes.
@@ -118,6 +120,9 @@ struct PageInfo<'a> {
     referenced_by: Vec<DocLink<'a>>,
     edit_url: Option<String>,
     control: isms::ControlBlock<'a>,
+    /// Newest first; empty outside git.
+    history: &'a [crate::history::Revision],
+    last_changed: Option<&'a str>,
 }
 
 /// Where `print.html` puts the documents, one `print-document.html` each.
@@ -244,6 +249,10 @@ pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats
 
     docs.par_iter().enumerate().try_for_each(|(i, doc)| {
         let body = &model.bodies[i];
+        let revisions = model
+            .history
+            .and_then(|h| h.by_path.get(&doc.path))
+            .map_or(&[][..], Vec::as_slice);
         let page = PageInfo {
             link: link(doc, ""),
             kind_label: kind_label(&doc.kind),
@@ -272,6 +281,8 @@ pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats
                 .html
                 .edit_url(&config.build.content_dir.join(&doc.path)),
             control: isms::control_block(model, i, ""),
+            history: revisions,
+            last_changed: revisions.first().map(|r| r.date.as_str()),
         };
         let mut cx = tera::Context::new();
         cx.insert("site", &site_info(config));

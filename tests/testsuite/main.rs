@@ -3,6 +3,7 @@
 
 mod cli;
 mod content;
+mod history;
 mod isms;
 mod output;
 mod references;
