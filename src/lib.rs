@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod history;
 pub mod isms;
 pub mod load;
+pub mod project;
 pub mod render;
 pub mod resolve;
 pub mod site;

@@ -1,0 +1,171 @@
+//! The analysed handbook: everything load → resolve → isms → render → history computed, held in
+//! memory so `build` and `check` can write (or discard) the site and `serve` can update it in place.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::diagnostics::{Diagnostic, Fatal, Report, Sources};
+use crate::history::{self, History};
+use crate::isms::{self, Isms};
+use crate::load::{self, Handbook};
+use crate::render::{self, RenderedBody, diagrams::DiagramCache, markdown};
+use crate::resolve::{self, Index, LinkGraph};
+use crate::site::{self, theme::Theme};
+
+/// How to analyse a handbook.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub root: PathBuf,
+    pub strict: bool,
+    /// Print how long each stage took, on stderr.
+    pub verbose: bool,
+    /// The date reviews are judged against (see [`crate::isms::today`]).
+    pub today: Option<jiff::civil::Date>,
+}
+
+pub struct Project {
+    pub settings: Settings,
+    pub sources: Sources,
+    pub handbook: Handbook,
+    pub theme: Theme,
+    /// In document order; each keeps the diagnostics its rendering produced.
+    pub bodies: Vec<RenderedBody>,
+    pub isms: Isms,
+    pub history: Option<History>,
+    pub graph: LinkGraph,
+    /// Diagnostics not tied to one body: configuration, loading, ids, document control, history.
+    pub general: Vec<Diagnostic>,
+    pub cache: DiagramCache,
+}
+
+impl Project {
+    /// Run every stage up to (not including) the pages. `Err` is for problems outside the content.
+    pub fn analyse(settings: Settings) -> Result<Project, Fatal> {
+        let mut clock = Clock::new(settings.verbose);
+        let mut sources = Sources::default();
+        let mut report = Report::default();
+        let handbook = load::load(&settings.root, &mut sources, &mut report)?;
+        clock.lap("load");
+        let theme = Theme::load(&handbook.root, &handbook.config.build.theme)?;
+        let cache = DiagramCache::open(&handbook.root.join(&handbook.config.build.cache_dir));
+        let (index, duplicates) = Index::build(&handbook);
+        report.extend(duplicates);
+        let (isms, problems) = isms::analyse(&handbook, &index, &sources, isms::today(settings.today));
+        report.extend(problems);
+        clock.lap("index, theme, document control");
+
+        // The git history is one `git log`: read it while the documents render.
+        let cx = markdown::Context {
+            index: &index,
+            diagrams: &cache,
+        };
+        let (bodies, history) = std::thread::scope(|scope| {
+            let history = scope.spawn(|| history::read(&handbook.content_dir));
+            let bodies = render::render_all(&handbook, &sources, &cx);
+            let history = history
+                .join()
+                .unwrap_or_else(|_| history::Outcome::Failed("the history reader crashed".into()));
+            (bodies, history)
+        });
+        let history = history_or_warning(history, &mut report);
+        clock.lap("render documents, read git history");
+        let graph = LinkGraph::build(bodies.iter().map(|b| b.references.as_slice()));
+        clock.lap("reference graph");
+        Ok(Project {
+            settings,
+            sources,
+            handbook,
+            theme,
+            bodies,
+            isms,
+            history,
+            graph,
+            general: report.diagnostics,
+            cache,
+        })
+    }
+
+    /// Every diagnostic of the handbook as it is now, sorted; `--strict` applied.
+    pub fn report(&self) -> Report {
+        let mut report = Report::default();
+        report.extend(self.general.iter().cloned());
+        for body in &self.bodies {
+            report.extend(body.diagnostics.iter().cloned());
+        }
+        let anchors: Vec<Vec<String>> = self
+            .bodies
+            .iter()
+            .map(|b| b.headings.iter().map(|h| h.id.clone()).collect())
+            .collect();
+        report.extend(resolve::check_anchors(
+            &self.handbook.documents,
+            self.bodies.iter().flat_map(|b| &b.references),
+            &anchors,
+        ));
+        if self.settings.strict {
+            report.make_strict();
+        }
+        report.normalise();
+        report
+    }
+
+    pub fn model(&self) -> site::Model<'_> {
+        site::Model {
+            handbook: &self.handbook,
+            bodies: &self.bodies,
+            graph: &self.graph,
+            isms: &self.isms,
+            history: self.history.as_ref(),
+        }
+    }
+
+    pub fn diagram_count(&self) -> usize {
+        self.bodies.iter().map(|b| b.diagram_count).sum()
+    }
+}
+
+fn history_or_warning(outcome: history::Outcome, report: &mut Report) -> Option<History> {
+    match outcome {
+        history::Outcome::Read(h) => Some(h),
+        history::Outcome::NotInGit => None,
+        history::Outcome::Shallow => {
+            report.push(
+                Diagnostic::warning(
+                    "shallow-history",
+                    "this is a shallow git clone, so revision history and last-changed dates are left out",
+                )
+                .help("fetch the full history: `git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout in GitHub Actions"),
+            );
+            None
+        }
+        history::Outcome::Failed(e) => {
+            report.push(
+                Diagnostic::warning("history-unavailable", format!("cannot read the git history: {e}"))
+                    .help("revision history is left out of the pages; check that `git log` works in this folder"),
+            );
+            None
+        }
+    }
+}
+
+/// Stage timings for `--verbose`.
+pub struct Clock {
+    enabled: bool,
+    last: Instant,
+}
+
+impl Clock {
+    pub fn new(enabled: bool) -> Self {
+        Clock {
+            enabled,
+            last: Instant::now(),
+        }
+    }
+
+    pub fn lap(&mut self, stage: &str) {
+        if self.enabled {
+            eprintln!("{:>8.1} ms  {stage}", self.last.elapsed().as_secs_f64() * 1e3);
+        }
+        self.last = Instant::now();
+    }
+}
