@@ -236,87 +236,111 @@ fn nav_script(documents: &[Document]) -> String {
 
 /// Render every page into `sink`.
 pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats, Fatal> {
+    let counting = Counting::new(sink);
+    write_documents(model, theme, &counting, 0..model.handbook.documents.len())?;
+    write_shared(model, theme, &counting)?;
+    write_print(model, theme, &counting)?;
+    write_assets(model, theme, sink)?;
+    Ok(counting.stats())
+}
+
+/// The pages of documents `which` (indices in document order).
+pub fn write_documents(
+    model: &Model,
+    theme: &Theme,
+    sink: &dyn Sink,
+    which: impl IntoParallelIterator<Item = usize>,
+) -> Result<(), Fatal> {
+    which.into_par_iter().try_for_each(|i| {
+        let doc = &model.handbook.documents[i];
+        sink.write(
+            &page_url(&doc.id),
+            document_page(model, theme, i)?.as_bytes(),
+        )
+    })
+}
+
+/// The page of document `i`.
+pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, Fatal> {
     let handbook = model.handbook;
     let config = &handbook.config;
     let docs = &handbook.documents;
-    let pages = AtomicU64::new(0);
-    let bytes = AtomicU64::new(0);
-    let emit = |rel: &str, content: &[u8]| -> Result<(), Fatal> {
-        pages.fetch_add(1, Ordering::Relaxed);
-        bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-        sink.write(rel, content)
+    let doc = &docs[i];
+    let body = &model.bodies[i];
+    let revisions = model
+        .history
+        .and_then(|h| h.by_path.get(&doc.path))
+        .map_or(&[][..], Vec::as_slice);
+    let page = PageInfo {
+        link: link(doc, ""),
+        kind_label: kind_label(&doc.kind),
+        source_path: format!(
+            "{}/{}",
+            crate::load::relative_slash_path(&config.build.content_dir),
+            doc.path
+        ),
+        meta: &doc.fields,
+        toc: body
+            .headings
+            .iter()
+            .filter(|h| (2..=3).contains(&h.level))
+            .collect(),
+        body: &body.html,
+        references: model.graph.outgoing[i]
+            .iter()
+            .map(|&t| link(&docs[t], ""))
+            .collect(),
+        referenced_by: model.graph.incoming[i]
+            .iter()
+            .map(|&t| link(&docs[t], ""))
+            .collect(),
+        edit_url: config
+            .output
+            .html
+            .edit_url(&config.build.content_dir.join(&doc.path)),
+        control: isms::control_block(model, i, ""),
+        history: revisions,
+        last_changed: revisions.first().map(|r| r.date.as_str()),
     };
+    let mut cx = tera::Context::new();
+    cx.insert("site", &site_info(config));
+    cx.insert("root", "");
+    cx.insert("page", &page);
+    cx.insert("prev", &i.checked_sub(1).map(|p| link(&docs[p], "")));
+    cx.insert("next", &docs.get(i + 1).map(|d| link(d, "")));
+    theme.render("page.html", &cx)
+}
 
-    docs.par_iter().enumerate().try_for_each(|(i, doc)| {
-        let body = &model.bodies[i];
-        let revisions = model
-            .history
-            .and_then(|h| h.by_path.get(&doc.path))
-            .map_or(&[][..], Vec::as_slice);
-        let page = PageInfo {
-            link: link(doc, ""),
-            kind_label: kind_label(&doc.kind),
-            source_path: format!(
-                "{}/{}",
-                crate::load::relative_slash_path(&config.build.content_dir),
-                doc.path
-            ),
-            meta: &doc.fields,
-            toc: body
-                .headings
-                .iter()
-                .filter(|h| (2..=3).contains(&h.level))
-                .collect(),
-            body: &body.html,
-            references: model.graph.outgoing[i]
-                .iter()
-                .map(|&t| link(&docs[t], ""))
-                .collect(),
-            referenced_by: model.graph.incoming[i]
-                .iter()
-                .map(|&t| link(&docs[t], ""))
-                .collect(),
-            edit_url: config
-                .output
-                .html
-                .edit_url(&config.build.content_dir.join(&doc.path)),
-            control: isms::control_block(model, i, ""),
-            history: revisions,
-            last_changed: revisions.first().map(|r| r.date.as_str()),
-        };
-        let mut cx = tera::Context::new();
-        cx.insert("site", &site_info(config));
-        cx.insert("root", "");
-        cx.insert("page", &page);
-        cx.insert("prev", &i.checked_sub(1).map(|p| link(&docs[p], "")));
-        cx.insert("next", &docs.get(i + 1).map(|d| link(d, "")));
-        let html = theme.render("page.html", &cx)?;
-        emit(&page_url(&doc.id), html.as_bytes())
-    })?;
-
+/// The pages that list documents or their metadata: home, 404, the ISMS records, and the nav data.
+pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), Fatal> {
+    let config = &model.handbook.config;
+    let docs = &model.handbook.documents;
     let mut cx = tera::Context::new();
     cx.insert("site", &site_info(config));
     cx.insert("root", "");
     cx.insert("groups", &groups(docs, ""));
     cx.insert("document_count", &docs.len());
-    emit("index.html", theme.render("index.html", &cx)?.as_bytes())?;
-    emit("404.html", theme.render("404.html", &cx)?.as_bytes())?;
-
+    sink.write("index.html", theme.render("index.html", &cx)?.as_bytes())?;
+    sink.write("404.html", theme.render("404.html", &cx)?.as_bytes())?;
     let mut base = tera::Context::new();
     base.insert("site", &site_info(config));
-    isms::write_pages(model, theme, &base, &emit)?;
+    isms::write_pages(model, theme, &base, &|rel, bytes| sink.write(rel, bytes))?;
+    sink.write("static/nav.js", nav_script(docs).as_bytes())
+}
 
+/// `print.html`: every document on one page.
+pub fn write_print(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), Fatal> {
+    let docs = &model.handbook.documents;
+    let mut cx = tera::Context::new();
+    cx.insert("site", &site_info(&model.handbook.config));
+    cx.insert("root", "");
     let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
     cx.insert("documents", &contents);
-    let print = print_page(model, theme, &cx)?;
-    pages.fetch_add(1, Ordering::Relaxed);
-    bytes.fetch_add(
-        print.iter().map(|p| p.len() as u64).sum::<u64>(),
-        Ordering::Relaxed,
-    );
-    sink.write_parts("print.html", &print)?;
+    sink.write_parts("print.html", &print_page(model, theme, &cx)?)
+}
 
-    sink.write("static/nav.js", nav_script(docs).as_bytes())?;
+/// The theme's static files and the attachments documents link to.
+pub fn write_assets(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), Fatal> {
     for (path, content) in &theme.static_files {
         sink.write(path, content)?;
     }
@@ -325,11 +349,53 @@ pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats
     for rel in attachments {
         sink.copy(
             &format!("{FILES_DIR}/{rel}"),
-            &handbook.content_dir.join(rel),
+            &model.handbook.content_dir.join(rel),
         )?;
     }
-    Ok(Stats {
-        pages: pages.into_inner(),
-        bytes: bytes.into_inner(),
-    })
+    Ok(())
+}
+
+/// Counts the pages and bytes written through it.
+struct Counting<'a> {
+    inner: &'a dyn Sink,
+    pages: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl<'a> Counting<'a> {
+    fn new(inner: &'a dyn Sink) -> Self {
+        Counting {
+            inner,
+            pages: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    fn stats(self) -> Stats {
+        Stats {
+            pages: self.pages.into_inner(),
+            bytes: self.bytes.into_inner(),
+        }
+    }
+
+    fn count(&self, bytes: usize) {
+        self.pages.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+impl Sink for Counting<'_> {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        if rel.ends_with(".html") {
+            self.count(bytes.len());
+        }
+        self.inner.write(rel, bytes)
+    }
+    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal> {
+        self.count(parts.iter().map(String::len).sum());
+        self.inner.write_parts(rel, parts)
+    }
+    fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal> {
+        self.inner.copy(rel, from)
+    }
 }
