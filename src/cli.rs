@@ -31,6 +31,10 @@ pub enum Command {
     Init(InitArgs),
     /// Create a new document with frontmatter in the right folder
     New(NewArgs),
+    /// Build the handbook as of a git revision into a reproducible archive for auditors
+    Snapshot(SnapshotArgs),
+    /// Check a snapshot archive against its manifest (and, with --repo, against its revision)
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +101,43 @@ pub struct NewArgs {
     /// The handbook folder
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The handbook folder, in a git repository
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+    /// The revision to snapshot: a tag, branch or commit
+    #[arg(long = "ref", value_name = "REV", default_value = "HEAD")]
+    pub rev: String,
+    /// The archive to write, `….zip` or `….tar.gz` (default: `<title>-<tag or commit>.zip` here)
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Leave out handbook.pdf even when chromium is on the PATH
+    #[arg(long)]
+    pub no_pdf: bool,
+    /// Replace the output file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// The date reviews are judged against, YYYY-MM-DD (default: the commit date)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<jiff::civil::Date>,
+    /// Print how long each stage took
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The snapshot: a `.zip`, a `.tar.gz`, or the folder it was unpacked into
+    pub file: PathBuf,
+    /// Also check the archive against the revision it claims, in this repository (any folder in it)
+    #[arg(long, value_name = "ROOT")]
+    pub repo: Option<PathBuf>,
+    /// How to print the problems found
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[cfg(test)]

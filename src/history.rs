@@ -90,10 +90,43 @@ pub fn read(content_dir: &Path) -> Outcome {
         .strip_prefix(&top)
         .map(crate::load::relative_slash_path)
         .unwrap_or_default();
+    log(&top, "HEAD", &prefix)
+}
+
+/// Where to read the history from when the handbook being built is not the repository's working tree
+/// (a revision extracted into a temporary folder by `policybook snapshot`).
+#[derive(Clone, Debug)]
+pub struct At {
+    /// The repository's top-level folder.
+    pub repo: std::path::PathBuf,
+    /// The commit whose history to read.
+    pub rev: String,
+    /// The handbook folder relative to `repo` (`/`-separated, empty at the top).
+    pub root: String,
+}
+
+/// The history of the content folder `content` (relative to the handbook root) as of `at.rev`: the
+/// same history a build of that checkout reads.
+pub fn read_at(at: &At, content: &str) -> Outcome {
+    match git(&at.repo, &["rev-parse", "--is-shallow-repository"]) {
+        Ok(out) if out.trim_ascii() == b"true" => return Outcome::Shallow,
+        Ok(_) => {}
+        Err(e) => return Outcome::Failed(e),
+    }
+    let prefix = [at.root.as_str(), content.trim_matches('/')]
+        .into_iter()
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect::<Vec<_>>()
+        .join("/");
+    log(&at.repo, &at.rev, &prefix)
+}
+
+/// One `git log` of `rev` over `prefix` (relative to the repository's top folder `top`).
+fn log(top: &Path, rev: &str, prefix: &str) -> Outcome {
     let pathspec = if prefix.is_empty() {
         ".".to_string()
     } else {
-        prefix.clone()
+        prefix.to_string()
     };
     let format = "--format=%x1e%H%x00%h%x00%as%x00%an%x00%cn%x00%P%x00%s%x00%(trailers:key=Reviewed-by,key=Approved-by,valueonly,separator=%x1f)%x00";
     let args = [
@@ -106,11 +139,12 @@ pub fn read(content_dir: &Path) -> Outcome {
         "--no-renames",
         "-z",
         format,
+        rev,
         "--",
         &pathspec,
     ];
-    match git(&top, &args) {
-        Ok(out) => Outcome::Read(parse(&String::from_utf8_lossy(&out), &prefix)),
+    match git(top, &args) {
+        Ok(out) => Outcome::Read(parse(&String::from_utf8_lossy(&out), prefix)),
         Err(e) => Outcome::Failed(e),
     }
 }

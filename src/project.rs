@@ -21,6 +21,11 @@ pub struct Settings {
     pub verbose: bool,
     /// The date reviews are judged against (see [`crate::isms::today`]).
     pub today: Option<jiff::civil::Date>,
+    /// Read the history from this repository and revision instead of the handbook folder's own git
+    /// (for a revision extracted into a temporary folder by `snapshot`).
+    pub history_at: Option<history::At>,
+    /// Show the snapshot banner on every page.
+    pub snapshot: Option<crate::git::SnapshotInfo>,
 }
 
 pub struct Project {
@@ -50,7 +55,8 @@ impl Project {
         let cache = DiagramCache::open(&handbook.root.join(&handbook.config.build.cache_dir));
         let (index, duplicates) = Index::build(&handbook);
         report.extend(duplicates);
-        let (isms, problems) = isms::analyse(&handbook, &index, &sources, isms::today(settings.today));
+        let (isms, problems) =
+            isms::analyse(&handbook, &index, &sources, isms::today(settings.today));
         report.extend(problems);
         clock.lap("index, theme, document control");
 
@@ -60,7 +66,13 @@ impl Project {
             diagrams: &cache,
         };
         let (bodies, history) = std::thread::scope(|scope| {
-            let history = scope.spawn(|| history::read(&handbook.content_dir));
+            let history = scope.spawn(|| match &settings.history_at {
+                Some(at) => history::read_at(
+                    at,
+                    &load::relative_slash_path(&handbook.config.build.content_dir),
+                ),
+                None => history::read(&handbook.content_dir),
+            });
             let bodies = render::render_all(&handbook, &sources, &cx);
             let history = history
                 .join()
@@ -116,6 +128,7 @@ impl Project {
             graph: &self.graph,
             isms: &self.isms,
             history: self.history.as_ref(),
+            snapshot: self.settings.snapshot.as_ref(),
         }
     }
 
@@ -164,7 +177,10 @@ impl Clock {
 
     pub fn lap(&mut self, stage: &str) {
         if self.enabled {
-            eprintln!("{:>8.1} ms  {stage}", self.last.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "{:>8.1} ms  {stage}",
+                self.last.elapsed().as_secs_f64() * 1e3
+            );
         }
         self.last = Instant::now();
     }

@@ -20,6 +20,10 @@ pub struct Options {
     pub verbose: bool,
     /// The date reviews are judged against (see [`crate::isms::today`]).
     pub today: Option<jiff::civil::Date>,
+    /// Read the git history from this repository and revision (`snapshot` builds an extracted revision).
+    pub history_at: Option<crate::history::At>,
+    /// Put the snapshot banner on every page.
+    pub snapshot: Option<crate::git::SnapshotInfo>,
 }
 
 /// The result of a run: the report and, when the site was written, where and how much.
@@ -39,6 +43,8 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         strict: options.strict,
         verbose: options.verbose,
         today: options.today,
+        history_at: options.history_at.clone(),
+        snapshot: options.snapshot.clone(),
     })?;
     let mut clock = Clock::new(options.verbose);
     let report = project.report();

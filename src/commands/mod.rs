@@ -2,6 +2,8 @@
 
 mod build;
 mod scaffold;
+pub mod snapshot;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 strict: args.common.strict,
                 verbose: args.common.verbose,
                 today: args.common.today,
+                history_at: None,
+                snapshot: None,
             },
             args.common.format,
         ),
@@ -35,11 +39,15 @@ pub fn run(cli: Cli) -> ExitCode {
                 strict: args.common.strict,
                 verbose: args.common.verbose,
                 today: args.common.today,
+                history_at: None,
+                snapshot: None,
             },
             args.common.format,
         ),
         Command::Init(args) => scaffold::init(&args).map(|()| ExitCode::SUCCESS),
         Command::New(args) => scaffold::new(&args).map(|()| ExitCode::SUCCESS),
+        Command::Snapshot(args) => snapshot::command(args),
+        Command::Verify(args) => verify::command(args),
     };
     result.unwrap_or_else(|fatal| {
         eprintln!("error: {fatal}");

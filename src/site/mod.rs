@@ -28,6 +28,8 @@ pub struct Model<'a> {
     pub isms: &'a crate::isms::Isms,
     /// `None` outside git (or for a shallow clone).
     pub history: Option<&'a crate::history::History>,
+    /// The revision a `policybook snapshot` is of: every page shows a banner.
+    pub snapshot: Option<&'a crate::git::SnapshotInfo>,
 }
 
 /// Receives every file of the site: a site-relative path and its bytes.
@@ -304,6 +306,7 @@ pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, F
     };
     let mut cx = tera::Context::new();
     cx.insert("site", &site_info(config));
+    cx.insert("snapshot", &model.snapshot);
     cx.insert("root", "");
     cx.insert("page", &page);
     cx.insert("prev", &i.checked_sub(1).map(|p| link(&docs[p], "")));
@@ -317,6 +320,7 @@ pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
     let docs = &model.handbook.documents;
     let mut cx = tera::Context::new();
     cx.insert("site", &site_info(config));
+    cx.insert("snapshot", &model.snapshot);
     cx.insert("root", "");
     cx.insert("groups", &groups(docs, ""));
     cx.insert("document_count", &docs.len());
@@ -324,6 +328,7 @@ pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
     sink.write("404.html", theme.render("404.html", &cx)?.as_bytes())?;
     let mut base = tera::Context::new();
     base.insert("site", &site_info(config));
+    base.insert("snapshot", &model.snapshot);
     isms::write_pages(model, theme, &base, &|rel, bytes| sink.write(rel, bytes))?;
     sink.write("static/nav.js", nav_script(docs).as_bytes())
 }
@@ -333,6 +338,7 @@ pub fn write_print(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), 
     let docs = &model.handbook.documents;
     let mut cx = tera::Context::new();
     cx.insert("site", &site_info(&model.handbook.config));
+    cx.insert("snapshot", &model.snapshot);
     cx.insert("root", "");
     let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
     cx.insert("documents", &contents);

@@ -7,4 +7,5 @@ mod history;
 mod isms;
 mod output;
 mod references;
+mod snapshot;
 mod support;

@@ -67,6 +67,8 @@ impl Book {
             strict: false,
             verbose: false,
             today: Some("2026-11-22".parse().unwrap()),
+            history_at: None,
+            snapshot: None,
         })
         .unwrap_or_else(|fatal| panic!("fatal error: {fatal}"))
     }
