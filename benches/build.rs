@@ -17,7 +17,10 @@ struct Run {
 }
 
 /// Run the binary and measure wall time and the child's peak resident memory.
-#[allow(clippy::zombie_processes, reason = "reaped by wait4, which also gives its rusage")]
+#[allow(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also gives its rusage"
+)]
 fn measure(args: &[&str]) -> Run {
     let start = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_policybook"))

@@ -35,6 +35,35 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Check a snapshot archive against its manifest (and, with --repo, against its revision)
     Verify(VerifyArgs),
+    /// Compare the handbook at two revisions in ISMS terms, enforcing the version rules (for pull requests)
+    Diff(DiffArgs),
+    /// Serve the handbook on http://127.0.0.1:3000, rebuilding and reloading on every change
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The handbook folder, holding book.toml and content/
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+    /// The port to listen on (the next free one is used if it is busy)
+    #[arg(long, short, default_value_t = 3000)]
+    pub port: u16,
+    /// The address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the handbook in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Print how long each stage of the first build took
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+    /// The date reviews are judged against, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<jiff::civil::Date>,
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +167,39 @@ pub struct VerifyArgs {
     /// How to print the problems found
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The revision to compare with: a branch, tag or commit, e.g. `origin/main`
+    pub base: String,
+    /// The revision to compare (default: the working tree as it is, committed or not)
+    pub head: Option<String>,
+    /// The handbook folder, in a git repository
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// How to print the report: `markdown` is for a pull-request comment
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+    /// The date reviews are judged against, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// How `diff` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// The changes on stdout, rule violations rustc-style on stderr.
+    Human,
+    /// One JSON object: base, head, documents, soa, register, diagnostics.
+    Json,
+    /// Rule violations as GitHub Actions annotations on stdout; the changes on stderr.
+    Github,
+    /// A Markdown report for a pull-request comment.
+    Markdown,
 }
 
 #[cfg(test)]

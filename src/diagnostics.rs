@@ -160,6 +160,12 @@ impl Sources {
         FileId(self.files.len() - 1)
     }
 
+    /// Replace a file's text (after an edit), keeping its id and path.
+    pub fn replace(&mut self, id: FileId, text: String) {
+        let path = std::mem::take(&mut self.files[id.0].display_path);
+        self.files[id.0] = SourceFile::new(path, text);
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
     }

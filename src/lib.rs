@@ -14,4 +14,5 @@ pub mod load;
 pub mod project;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod site;

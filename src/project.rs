@@ -137,6 +137,84 @@ impl Project {
     }
 }
 
+/// What an in-place update changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Updated {
+    /// Documents (indices) whose page must be rendered again.
+    pub pages: std::collections::BTreeSet<usize>,
+    /// The set of attachments changed: static files must be copied again.
+    pub attachments: bool,
+}
+
+impl Project {
+    /// Update the project for edits to the Markdown files `paths` (content-relative) in place, when
+    /// every edit changed only a document's body. `Ok(None)` means an edit changed more (frontmatter,
+    /// a derived title, a new or deleted file) and the caller must analyse the handbook again.
+    pub fn update_bodies(&mut self, paths: &[String]) -> Result<Option<Updated>, Fatal> {
+        let mut edits = Vec::new();
+        for path in paths {
+            let Some(i) = self.handbook.documents.iter().position(|d| &d.path == path) else {
+                return Ok(None);
+            };
+            let doc = &self.handbook.documents[i];
+            let file = self.handbook.content_dir.join(path);
+            let text = match std::fs::read_to_string(&file) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(Fatal::io("read", &file, e)),
+            };
+            let old = &self.sources.get(doc.file).text;
+            let head = doc.body_start;
+            if text.len() < head || text.as_bytes()[..head] != old.as_bytes()[..head] {
+                return Ok(None);
+            }
+            if !doc.fields.contains_key("title")
+                && load::first_h1(&text[head..]).unwrap_or_else(|| doc.id.clone()) != doc.title
+            {
+                return Ok(None); // the title comes from the body's heading, and it changed
+            }
+            edits.push((i, text));
+        }
+
+        let mut updated = Updated::default();
+        for (i, text) in edits {
+            let file = self.handbook.documents[i].file;
+            self.sources.replace(file, text);
+            let (index, _) = Index::build(&self.handbook);
+            let cx = markdown::Context {
+                index: &index,
+                diagrams: &self.cache,
+            };
+            let doc = &self.handbook.documents[i];
+            let body = markdown::render(doc, &self.sources.get(file).text, &cx);
+            let before: std::collections::BTreeSet<usize> =
+                self.graph.outgoing[i].iter().copied().collect();
+            let after: std::collections::BTreeSet<usize> = body
+                .references
+                .iter()
+                .map(|r| r.to)
+                .filter(|&t| t != i)
+                .collect();
+            for &gone in before.difference(&after) {
+                self.graph.incoming[gone].retain(|&from| from != i);
+                updated.pages.insert(gone);
+            }
+            for &new in after.difference(&before) {
+                let incoming = &mut self.graph.incoming[new];
+                if let Err(at) = incoming.binary_search(&i) {
+                    incoming.insert(at, i);
+                }
+                updated.pages.insert(new);
+            }
+            self.graph.outgoing[i] = after.into_iter().collect();
+            updated.attachments |= body.attachments != self.bodies[i].attachments;
+            self.bodies[i] = body;
+            updated.pages.insert(i);
+        }
+        Ok(Some(updated))
+    }
+}
+
 fn history_or_warning(outcome: history::Outcome, report: &mut Report) -> Option<History> {
     match outcome {
         history::Outcome::Read(h) => Some(h),

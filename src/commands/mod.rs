@@ -1,6 +1,7 @@
 //! The commands: each turns its arguments into a run of the pipeline (or a scaffold) and an exit code.
 
 mod build;
+mod diff;
 mod scaffold;
 pub mod snapshot;
 mod verify;
@@ -48,6 +49,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::New(args) => scaffold::new(&args).map(|()| ExitCode::SUCCESS),
         Command::Snapshot(args) => snapshot::command(args),
         Command::Verify(args) => verify::command(args),
+        Command::Diff(args) => diff::command(args),
+        Command::Serve(args) => crate::serve::run(crate::serve::ServeOptions {
+            settings: crate::project::Settings {
+                root: args.root,
+                strict: args.strict,
+                verbose: args.verbose,
+                today: args.today,
+                history_at: None,
+                snapshot: None,
+            },
+            bind: args.bind,
+            port: args.port,
+            open: args.open,
+        }),
     };
     result.unwrap_or_else(|fatal| {
         eprintln!("error: {fatal}");

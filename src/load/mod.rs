@@ -413,7 +413,7 @@ fn type_rank(kind: &str) -> usize {
 }
 
 /// The text of the first `# ` heading outside code fences.
-fn first_h1(body: &str) -> Option<String> {
+pub fn first_h1(body: &str) -> Option<String> {
     let mut fence: Option<&str> = None;
     for line in body.lines() {
         let trimmed = line.trim_start();

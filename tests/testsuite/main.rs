@@ -7,5 +7,6 @@ mod history;
 mod isms;
 mod output;
 mod references;
+mod serve;
 mod snapshot;
 mod support;

@@ -1,0 +1,346 @@
+//! `serve`: build into memory, serve over HTTP, watch the sources and rebuild on change, then tell
+//! open pages to reload (or to show the errors) over Server-Sent Events.
+//!
+//! Each change gets the cheapest correct rebuild: an edit to a document's body re-renders that
+//! document and the pages whose backlinks it changed; anything else (frontmatter, new or deleted
+//! files, the theme, `book.toml`) analyses the handbook again. A broken edit keeps the last good site
+//! and shows the diagnostics in the browser; the server never exits because of content.
+
+mod http;
+mod site;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::diagnostics::{self, Fatal, Format, Report, Severity};
+use crate::project::{Project, Settings};
+pub use site::{Entry, MemorySite};
+
+pub struct ServeOptions {
+    pub settings: Settings,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub open: bool,
+}
+
+/// What open pages are told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The site changed: reload.
+    Reload,
+    /// The last change broke the build: show these diagnostics (plain text) over the page.
+    Errors(String),
+}
+
+/// The live state: the analysed handbook and the last good site built from it.
+pub struct Live {
+    pub project: Project,
+    pub site: MemorySite,
+    /// Diagnostics of the current sources when they have errors (the site is then the last good one).
+    pub errors: Option<String>,
+    /// Document pages to render once the errors are fixed.
+    pending: BTreeSet<usize>,
+    pending_attachments: bool,
+    /// The print page lags behind the document pages until [`Live::refresh`], which the server
+    /// calls when it is requested.
+    print_stale: bool,
+    /// How the last change was applied.
+    pub last: Rebuild,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rebuild {
+    /// Everything analysed and rendered again.
+    Full,
+    /// Only the edited documents' bodies and the pages they affect.
+    Incremental { pages: usize },
+}
+
+impl Live {
+    /// Analyse and build everything.
+    pub fn start(settings: Settings) -> Result<Live, Fatal> {
+        let project = Project::analyse(settings)?;
+        let mut live = Live {
+            site: MemorySite::default(),
+            project,
+            errors: None,
+            pending: BTreeSet::new(),
+            pending_attachments: false,
+            print_stale: false,
+            last: Rebuild::Full,
+        };
+        live.rebuild_all()?;
+        Ok(live)
+    }
+
+    fn rebuild_all(&mut self) -> Result<(), Fatal> {
+        let report = self.project.report();
+        if report.has_errors() {
+            self.errors = Some(render_report(&report, &self.project));
+            return Ok(());
+        }
+        self.site = MemorySite::build(&self.project)?;
+        self.errors = None;
+        self.pending.clear();
+        self.pending_attachments = false;
+        Ok(())
+    }
+
+    /// Bring the pages that lag behind (the print page) up to date; a no-op while there are errors
+    /// (the print page of the last good state is then served). Called when the print page is
+    /// requested, so edits are not slowed down by re-assembling every document.
+    pub fn refresh(&mut self) -> Result<(), Fatal> {
+        if self.print_stale && self.errors.is_none() {
+            self.site.refresh_print(&self.project)?;
+            self.print_stale = false;
+        }
+        Ok(())
+    }
+
+    /// Apply a batch of changes. Returns what to tell open pages, if anything changed.
+    pub fn apply(&mut self, change: &watch::Change) -> Result<Option<Event>, Fatal> {
+        let updated = match change {
+            watch::Change::Content { documents, others } if !self.affects_handbook(others) => {
+                if documents.is_empty() {
+                    return Ok(None);
+                }
+                self.project.update_bodies(documents)?
+            }
+            _ => None,
+        };
+        match updated {
+            None => {
+                let settings = self.project.settings.clone();
+                self.project = Project::analyse(settings)?;
+                self.rebuild_all()?;
+                self.last = Rebuild::Full;
+            }
+            Some(updated) => {
+                self.last = Rebuild::Incremental {
+                    pages: updated.pages.len(),
+                };
+                self.pending.extend(updated.pages);
+                self.pending_attachments |= updated.attachments;
+                let report = self.project.report();
+                if report.has_errors() {
+                    self.errors = Some(render_report(&report, &self.project));
+                } else {
+                    let pages = std::mem::take(&mut self.pending);
+                    let attachments = std::mem::take(&mut self.pending_attachments);
+                    self.site
+                        .update_documents(&self.project, pages, attachments)?;
+                    self.print_stale = true;
+                    self.errors = None;
+                }
+            }
+        }
+        Ok(Some(self.event()))
+    }
+
+    fn event(&self) -> Event {
+        match &self.errors {
+            Some(text) => Event::Errors(text.clone()),
+            None => Event::Reload,
+        }
+    }
+
+    /// Whether changes to these non-Markdown content files matter: existing files do (attachments,
+    /// `soa.yaml`), and so do known attachments that were deleted; a path that is gone and was never
+    /// part of the handbook is an editor's temporary file.
+    fn affects_handbook(&self, others: &[String]) -> bool {
+        let handbook = &self.project.handbook;
+        others
+            .iter()
+            .any(|rel| handbook.assets.contains(rel) || handbook.content_dir.join(rel).exists())
+    }
+}
+
+/// The diagnostics as the terminal shows them, without colour, for the browser overlay.
+fn render_report(report: &Report, project: &Project) -> String {
+    let mut text = String::new();
+    for d in &report.diagnostics {
+        if d.severity != Severity::Error {
+            continue;
+        }
+        let r = diagnostics::resolve(&project.sources, d);
+        let place = match (&r.file, r.line, r.column) {
+            (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+            (Some(f), _, _) => format!("{f}: "),
+            _ => String::new(),
+        };
+        text.push_str(&format!("{place}error: {}\n", r.message));
+        if let (Some(line), Some(loc)) = (r.line, &d.location) {
+            let source = project.sources.get(loc.file);
+            let span = source.line_span(line);
+            text.push_str(&format!("    {}\n", &source.text[span]));
+        }
+        if let Some(help) = r.help {
+            text.push_str(&format!("    help: {help}\n"));
+        }
+        text.push('\n');
+    }
+    if let Some(summary) = diagnostics::summary(report) {
+        text.push_str(&summary);
+    }
+    text
+}
+
+/// `policybook serve`.
+pub fn run(options: ServeOptions) -> Result<std::process::ExitCode, Fatal> {
+    let started = Instant::now();
+    let live = Live::start(options.settings.clone())?;
+    print_state(&live, started);
+    let root = live.project.handbook.root.clone();
+    let content_dir = live.project.handbook.content_dir.clone();
+    let theme_dir = root
+        .join("themes")
+        .join(&live.project.handbook.config.build.theme);
+    let live = Arc::new(Mutex::new(live));
+    // Watch before announcing the address, so no edit made after the announcement is missed.
+    let watcher = watch::Watcher::start(&root, &content_dir, &theme_dir)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| Fatal::new(format!("cannot start the server: {e}")))?;
+    let (events, _) = tokio::sync::broadcast::channel::<Event>(16);
+    let listener = runtime.block_on(bind(options.bind, options.port))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Fatal::new(format!("cannot read the server address: {e}")))?;
+    let url = format!("http://{address}/");
+    eprintln!("serving {} at {url} (Ctrl+C to stop)", root.display());
+    if options.open
+        && let Err(e) = opener::open(&url)
+    {
+        eprintln!("warning: cannot open a browser: {e}");
+    }
+
+    let live_for_watch = Arc::clone(&live);
+    let sender = events.clone();
+    std::thread::spawn(move || {
+        for change in watcher {
+            let started = Instant::now();
+            let mut live = live_for_watch.lock().unwrap_or_else(|p| p.into_inner());
+            match live.apply(&change) {
+                Ok(None) => {}
+                Ok(Some(event)) => {
+                    let _ = sender.send(event);
+                    print_state(&live, started);
+                }
+                Err(fatal) => {
+                    eprintln!("error: {fatal}");
+                    let _ = sender.send(Event::Errors(fatal.to_string()));
+                }
+            }
+        }
+    });
+    runtime.block_on(http::serve(listener, live, events))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn print_state(live: &Live, started: Instant) {
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    match &live.errors {
+        Some(text) => eprintln!("{text}\nthe last good site is still being served ({ms:.0} ms)"),
+        None => {
+            let how = match live.last {
+                Rebuild::Full => "rebuilt everything".to_string(),
+                Rebuild::Incremental { pages } => format!(
+                    "re-rendered {pages} page{}",
+                    if pages == 1 { "" } else { "s" }
+                ),
+            };
+            let report = live.project.report();
+            let _ = diagnostics::print(&report, &live.project.sources, Format::Human);
+            eprintln!(
+                "{how} ({} documents) in {ms:.0} ms{}",
+                live.project.handbook.documents.len(),
+                diagnostics::summary(&report)
+                    .map(|s| format!(" with {s}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// Bind `port`, or the next free one (saying so) when it is busy.
+async fn bind(ip: IpAddr, port: u16) -> Result<tokio::net::TcpListener, Fatal> {
+    let mut last = None;
+    for candidate in port..port.saturating_add(20).max(port) {
+        match tokio::net::TcpListener::bind(SocketAddr::new(ip, candidate)).await {
+            Ok(listener) => {
+                if candidate != port {
+                    eprintln!("port {port} is busy; using {candidate} instead");
+                }
+                return Ok(listener);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => {
+                return Err(
+                    Fatal::new(format!("cannot listen on {ip}:{candidate}: {e}"))
+                        .help("choose another address with --bind or port with --port"),
+                );
+            }
+        }
+        if port == 0 {
+            break;
+        }
+    }
+    Err(Fatal::new(format!(
+        "ports {port} to {} are all busy: {}",
+        port.saturating_add(19),
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))
+    .help("stop the other server or choose a port with --port"))
+}
+
+/// Where a path in the handbook root belongs, for the watcher.
+pub fn classify(
+    root: &std::path::Path,
+    content_dir: &std::path::Path,
+    theme_dir: &std::path::Path,
+    path: &std::path::Path,
+) -> Option<Classified> {
+    let name = path.file_name()?.to_string_lossy();
+    if name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+    {
+        return None;
+    }
+    if path == root.join("book.toml") || path.starts_with(theme_dir) {
+        return Some(Classified::Everything);
+    }
+    let rel = path.strip_prefix(content_dir).ok()?;
+    if rel
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    {
+        return None;
+    }
+    let rel = crate::load::relative_slash_path(rel);
+    if rel.ends_with(".md") {
+        Some(Classified::Document(rel))
+    } else {
+        Some(Classified::Other(rel))
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Classified {
+    /// A Markdown file of the content folder (content-relative).
+    Document(String),
+    /// Another file of the content folder (content-relative).
+    Other(String),
+    /// Configuration or theme.
+    Everything,
+}
+
+pub type SharedLive = Arc<Mutex<Live>>;
