@@ -97,6 +97,9 @@ pub struct BuildArgs {
     /// Where to write the site (default: `[build] output-dir` of book.toml, `site`)
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Open the built handbook in the default browser
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]

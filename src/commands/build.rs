@@ -79,8 +79,24 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
     Ok(built)
 }
 
+/// `build --open`: build, then open the home page in the default browser.
+pub fn command_then_open(options: Options, format: Format, open: bool) -> Result<ExitCode, Fatal> {
+    let (code, built) = command_built(options, format)?;
+    if open && let Some(out) = built.output {
+        let index = out.join("index.html");
+        if let Err(e) = opener::open(&index) {
+            eprintln!("warning: cannot open {} in a browser: {e}", index.display());
+        }
+    }
+    Ok(code)
+}
+
 /// `build` or `check` as a command: run, print the diagnostics and a summary, pick the exit code.
 pub fn command(options: Options, format: Format) -> Result<ExitCode, Fatal> {
+    command_built(options, format).map(|(code, _)| code)
+}
+
+fn command_built(options: Options, format: Format) -> Result<(ExitCode, Built), Fatal> {
     let started = Instant::now();
     let built = run(&options)?;
     diagnostics::print(&built.report, &built.sources, format)?;
@@ -118,9 +134,10 @@ pub fn command(options: Options, format: Format) -> Result<ExitCode, Fatal> {
             ),
         }
     }
-    Ok(if failed {
+    let code = if failed {
         ExitCode::from(super::EXIT_CONTENT_ERRORS)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    Ok((code, built))
 }

@@ -19,7 +19,7 @@ pub const EXIT_FATAL: u8 = 2;
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Build(args) => build::command(
+        Command::Build(args) => build::command_then_open(
             Options {
                 root: args.common.root,
                 out: args.out,
@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 snapshot: None,
             },
             args.common.format,
+            args.open,
         ),
         Command::Check(args) => build::command(
             Options {
