@@ -3,6 +3,7 @@
 
 mod cli;
 mod content;
+mod diff;
 mod history;
 mod isms;
 mod output;
