@@ -6,6 +6,7 @@
 
 pub mod isms;
 pub mod output;
+pub mod search;
 pub mod theme;
 
 use rayon::prelude::*;
@@ -333,7 +334,7 @@ pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
     sink.write("static/nav.js", nav_script(docs).as_bytes())
 }
 
-/// `print.html`: every document on one page.
+/// `print.html`: every document on one page; and the search index (`search/`).
 pub fn write_print(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), Fatal> {
     let docs = &model.handbook.documents;
     let mut cx = tera::Context::new();
@@ -342,7 +343,9 @@ pub fn write_print(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), 
     cx.insert("root", "");
     let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
     cx.insert("documents", &contents);
-    sink.write_parts("print.html", &print_page(model, theme, &cx)?)
+    sink.write_parts("print.html", &print_page(model, theme, &cx)?)?;
+    // The search index is, like this page, made from every body: `serve` refreshes both together.
+    search::write_index(model, sink)
 }
 
 /// The theme's static files and the attachments documents link to.

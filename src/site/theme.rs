@@ -30,6 +30,8 @@ const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "static/policybook.js",
     "static/theme.js",
     "static/sortable.js",
+    "static/search.js",
+    "static/favicon.svg",
 );
 
 pub struct Theme {

@@ -33,8 +33,14 @@
       fragment.appendChild(section);
     });
     holder.appendChild(fragment);
+    // Bring the current page into view inside the sidebar only (scrollIntoView would scroll the
+    // page too, hiding its top under the header).
     var active = holder.querySelector(".current");
-    if (active && active.scrollIntoView) active.scrollIntoView({ block: "center" });
+    var sidebar = document.getElementById("sidebar");
+    if (active && sidebar && sidebar.scrollHeight > sidebar.clientHeight) {
+      var top = active.getBoundingClientRect().top - sidebar.getBoundingClientRect().top + sidebar.scrollTop;
+      sidebar.scrollTop = Math.max(0, top - sidebar.clientHeight / 2);
+    }
   }
 
   function setupThemeToggle() {
