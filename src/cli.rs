@@ -37,6 +37,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Compare the handbook at two revisions in ISMS terms, enforcing the version rules (for pull requests)
     Diff(DiffArgs),
+    /// Write the management review's inputs since the last review: changes, reviews due, SoA gaps
+    ReviewPack(ReviewPackArgs),
     /// Serve the handbook on http://127.0.0.1:3000, rebuilding and reloading on every change
     Serve(ServeArgs),
 }
@@ -187,6 +189,28 @@ pub struct DiffArgs {
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
+    /// The date reviews are judged against, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewPackArgs {
+    /// The handbook folder, in a git repository
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+    /// The last management review: a date (YYYY-MM-DD) or a revision (tag, branch, commit)
+    #[arg(long, value_name = "DATE|REV")]
+    pub since: String,
+    /// Where to write review-pack.html and review-pack.md (default: ROOT/review-pack)
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The date of the next meeting: reviews due before it are listed (default: in 3 months)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub next_meeting: Option<jiff::civil::Date>,
+    /// Where the published handbook is, for links (default: the site folder, relative to --out)
+    #[arg(long, value_name = "URL")]
+    pub site_url: Option<String>,
     /// The date reviews are judged against, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today)
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<jiff::civil::Date>,

@@ -2,6 +2,7 @@
 
 mod build;
 mod diff;
+mod review_pack;
 mod scaffold;
 pub mod snapshot;
 mod verify;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Snapshot(args) => snapshot::command(args),
         Command::Verify(args) => verify::command(args),
         Command::Diff(args) => diff::command(args),
+        Command::ReviewPack(args) => review_pack::command(args),
         Command::Serve(args) => crate::serve::run(crate::serve::ServeOptions {
             settings: crate::project::Settings {
                 root: args.root,

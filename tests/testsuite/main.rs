@@ -8,6 +8,7 @@ mod history;
 mod isms;
 mod output;
 mod references;
+mod review_pack;
 mod serve;
 mod snapshot;
 mod support;
