@@ -85,6 +85,17 @@ for (const mode of MODES) {
       assert.equal(await page.locator("#search-listbox").isVisible(), false);
     });
 
+    test("search from a page in a sub-folder opens pages at the site root", async (t) => {
+      const nested = fs.readdirSync(site.out, { recursive: true })
+        .filter((f) => f.endsWith(".html") && f.includes(path.sep) && !f.startsWith("files")).sort()[0];
+      if (!nested) return t.skip("the site has no pages in sub-folders");
+      await page.goto(at.url(nested.split(path.sep).join("/")));
+      await search(BODY_WORD);
+      await page.keyboard.press("Enter");
+      await page.waitForURL(new RegExp(`/${PROCEDURE}\\.html`));
+      assert.equal(page.url().replace(/#.*/, ""), at.url(`${PROCEDURE}.html`));
+    });
+
     test("a [ref] link and a backlink navigate to the right pages", async () => {
       await page.goto(at.url(`${PROCEDURE}.html`));
       await page.locator(`.document-body a.doc-ref[href="${POLICY}.html"]`).first().click();

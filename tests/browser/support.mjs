@@ -75,7 +75,11 @@ export async function launch(viewport = { width: 1280, height: 800 }) {
     page.on("request", (r) => log.requests.push(r.url()));
     page.on("console", (m) => { if (m.type() === "error") log.errors.push(`${page.url()}: ${m.text()}`); });
     page.on("pageerror", (e) => log.errors.push(`${page.url()}: ${e.message}`));
-    page.on("requestfailed", (r) => log.errors.push(`${r.url()}: request failed ${r.failure()?.errorText}`));
+    page.on("requestfailed", (r) => {
+      const why = r.failure()?.errorText || "";
+      // A request cut short by going to the next page (often the favicon) is not a failure.
+      if (why !== "net::ERR_ABORTED") log.errors.push(`${r.url()}: request failed ${why}`);
+    });
   };
   context.pages().forEach(watch);
   context.on("page", watch);

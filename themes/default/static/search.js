@@ -410,8 +410,10 @@
       status.textContent = "Type at least two letters.";
       return;
     }
+    var started = performance.now();
     query(text).then(function (result) {
       if (seq !== current.seq) return;
+      result.started = started;
       current.text = text;
       current.words = result.words;
       current.docs = result.docs;
@@ -433,6 +435,8 @@
       for (var i = 0; i < old; i++) listbox.removeChild(listbox.firstChild);
       status.textContent = describe(result.docs.length, text);
       if (current.shown) setActive(0);
+      // From starting the search to the results in the page: index loading, ranking, snippets.
+      api.stats.shownMs = performance.now() - result.started;
       if (pendingEnter === seq && current.shown) window.location.href = listbox.querySelector("[role=option]").href;
     });
   }
