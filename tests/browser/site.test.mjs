@@ -203,7 +203,7 @@ for (const mode of MODES) {
   });
 }
 
-test("Edit this page links to the source when book.toml names the repository", async () => {
+test("Edit this page links to the source when book.toml names the repository; inline SVG styles pass the CSP", async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "policybook-edit-"));
   fs.mkdirSync(path.join(root, "content/policies"), { recursive: true });
   fs.writeFileSync(path.join(root, "book.toml"), [
@@ -211,7 +211,10 @@ test("Edit this page links to the source when book.toml names the repository", a
     "[output.html]", 'repository-url = "https://git.example.org/isms"', 'branch = "main"',
     'edit-url-template = "{repository}/edit/{branch}/{path}"', "",
   ].join("\n"));
-  fs.writeFileSync(path.join(root, "content/policies/access-policy.md"), "---\ntitle: Access policy\n---\n\nText.\n");
+  // Drawn diagrams are inline SVG carrying their own <style>: the CSP must let that through.
+  const svg = '<figure class="diagram"><svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">' +
+    '<style>.node { fill: rgb(1, 2, 3); }</style><rect class="node" width="120" height="40"/><text x="10" y="25">Label</text></svg></figure>';
+  fs.writeFileSync(path.join(root, "content/policies/access-policy.md"), `---\ntitle: Access policy\n---\n\nText.\n\n${svg}\n`);
   const built = buildSite(root);
   const browser = await launch();
   try {
@@ -219,6 +222,9 @@ test("Edit this page links to the source when book.toml names the repository", a
     await page.goto(pathToFileURL(path.join(built.out, "access-policy.html")).href);
     const edit = page.locator("a", { hasText: "Edit this page" });
     assert.equal(await edit.getAttribute("href"), "https://git.example.org/isms/edit/main/content/policies/access-policy.md");
+    const fill = await page.locator("figure.diagram rect").evaluate((e) => getComputedStyle(e).fill);
+    assert.equal(fill, "rgb(1, 2, 3)", "the SVG's own <style> applies");
+    assert.equal(await page.locator("figure.diagram text").textContent(), "Label");
     assert.deepEqual(browser.log.errors, []);
   } finally {
     await browser.close();
