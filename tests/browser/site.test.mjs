@@ -80,6 +80,9 @@ for (const mode of MODES) {
       assert.match(await page.locator("#search-listbox").textContent(), /incident/i);
       await search("privacy officer");
       assert.match(await page.locator("#search-listbox").textContent(), /owner: Privacy Officer/);
+      await search(BODY_WORD);
+      await page.keyboard.press("Tab");
+      assert.equal(await page.locator("#search-results").isVisible(), false, "tabbing away closes the results");
       await search("zzzxqv");
       assert.match(await page.locator("#search-status").textContent(), /No document matches/);
       assert.equal(await page.locator("#search-listbox").isVisible(), false);

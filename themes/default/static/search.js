@@ -487,6 +487,10 @@
   document.addEventListener("click", function (e) {
     if (!box.contains(e.target)) open(false);
   });
+  box.addEventListener("focusout", function (e) {
+    // Tabbing away closes the list; moving within the search box (to "Show more") does not.
+    if (e.relatedTarget && !box.contains(e.relatedTarget)) open(false);
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
     var t = e.target;
