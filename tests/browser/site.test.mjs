@@ -174,6 +174,9 @@ for (const mode of MODES) {
       }
       const breaks = await page.locator("article.print-document").first().evaluate((e) => getComputedStyle(e).breakBefore);
       assert.equal(breaks, "page");
+      const target = await page.locator("article.print-document a.doc-ref").first()
+        .evaluate((e) => getComputedStyle(e, "::after").content);
+      assert.match(target, /\.html/, "printed links show where they go");
       await page.emulateMedia({ media: "screen" });
     });
 
