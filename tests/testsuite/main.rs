@@ -3,6 +3,7 @@
 
 mod cli;
 mod content;
+mod diagrams;
 mod diff;
 mod history;
 mod isms;
