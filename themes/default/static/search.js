@@ -5,7 +5,7 @@
   "use strict";
   var body = document.body;
   var root = body.dataset.root || "";
-  var PAGE = 20; // results rendered at a time
+  var PAGE = 10; // results rendered at a time
   var MAX_PREFIX_SHARDS = 4; // term shards one query word may load for its completions
   var DEBOUNCE_MS = 60;
 
