@@ -80,6 +80,14 @@ for (const mode of MODES) {
       assert.match(await page.locator("#search-listbox").textContent(), /incident/i);
       await search("privacy officer");
       assert.match(await page.locator("#search-listbox").textContent(), /owner: Privacy Officer/);
+      // Ten at a time; "Show more" adds the next ones and keeps the keyboard in the list.
+      await search("security");
+      const before = await options.count();
+      assert.equal(before, 10);
+      await page.locator("#search-more").click();
+      await page.waitForFunction((n) => document.querySelectorAll("#search-listbox [role=option]").length > n, before);
+      assert.equal(await options.nth(before).getAttribute("aria-selected"), "true");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "search-input");
       await search(BODY_WORD);
       await page.keyboard.press("Tab");
       assert.equal(await page.locator("#search-results").isVisible(), false, "tabbing away closes the results");
