@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Engine identity; part of every cache key.
 pub const ENGINE_VERSION: &str = "merman 0.10.0-alpha.1";
 /// Version of this module's pre/post-processing; bump when output changes.
-const PIPELINE_VERSION: &str = "policybook-diagrams 2";
+const PIPELINE_VERSION: &str = "policybook-diagrams 3";
 /// Mermaid theme the engine draws with (its greys become CSS variables).
 const THEME: &str = "neutral";
 /// Mermaid `look` (`classic`: flat shapes, as mermaid.js 11 draws them).
@@ -848,6 +848,63 @@ fn is_color_property(prop: &str) -> bool {
             && !p.contains("style"))
 }
 
+/// Every number in path data or a point list, rounded to two decimals (`12.3456` → `12.35`,
+/// `-0.001` → `0`); everything between the numbers is kept.
+fn round_numbers(data: &str) -> String {
+    let bytes = data.as_bytes();
+    let mut out = String::with_capacity(data.len() / 2);
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let starts_number = c.is_ascii_digit()
+            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+            || (c == b'-'
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == b'.'));
+        if !starts_number {
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        let mut seen_dot = c == b'.';
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_digit() {
+                i += 1;
+            } else if b == b'.' && !seen_dot {
+                seen_dot = true;
+                i += 1;
+            } else if (b == b'e' || b == b'E')
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == b'-' || *n == b'+')
+            {
+                i += 2;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                break;
+            } else {
+                break;
+            }
+        }
+        let token = &data[start..i];
+        match token.parse::<f64>() {
+            Ok(n) => {
+                let rounded = (n * 100.0).round() / 100.0;
+                let text = format!("{rounded:.2}");
+                let text = text.trim_end_matches('0').trim_end_matches('.');
+                out.push_str(if text == "-0" { "0" } else { text });
+            }
+            Err(_) => out.push_str(token),
+        }
+    }
+    out
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -974,6 +1031,13 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                     out.push_str(k);
                     out.push_str("=\"");
                     let value = post.attr(k, v);
+                    // Hand-drawn shapes come with thousands of full-precision coordinates: two
+                    // decimals are far below a pixel at any zoom, and halve the page.
+                    let value = if k == "d" || k == "points" {
+                        Cow::Owned(round_numbers(&value))
+                    } else {
+                        value
+                    };
                     if k == "id" && !seen_ids.insert(value.to_string()) {
                         // The engine repeats some ids (mindmap nodes): keep ids unique.
                         let mut n = 2;
@@ -1331,6 +1395,18 @@ impl DiagramCache {
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(test)]
+mod rounding_tests {
+    #[test]
+    fn path_numbers_are_rounded() {
+        assert_eq!(
+            super::round_numbers("M-52.875 -19.5 C-15.991790507984028 -19.5, 1e-7 .5, 3.004-2.999"),
+            "M-52.88 -19.5 C-15.99 -19.5, 0 0.5, 3-3"
+        );
+        assert_eq!(super::round_numbers("0,0 10,5 0,10"), "0,0 10,5 0,10");
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -1634,7 +1710,9 @@ mod tests {
             themed_colors("#333"),
             "color-mix(in srgb, var(--pb-diagram-fg, #000) 80%, var(--pb-diagram-bg, #fff))"
         );
-        assert!(themed_colors("hsl(0, 0%, 98.9%)").starts_with("var(--pb-diagram-cluster, color-mix"));
+        assert!(
+            themed_colors("hsl(0, 0%, 98.9%)").starts_with("var(--pb-diagram-cluster, color-mix")
+        );
         assert_eq!(themed_colors("#f96"), "#f96");
         assert_eq!(
             themed_colors("rgba(255, 255, 255, 0.5)"),

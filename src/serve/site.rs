@@ -42,8 +42,10 @@ impl Sink for Collect {
         self.put(rel, Entry::Bytes(bytes.into()));
         Ok(())
     }
-    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal> {
-        self.put(rel, Entry::Bytes(parts.concat().into_bytes().into()));
+    fn write_stream(&self, rel: &str, fill: &mut crate::site::Fill) -> Result<(), Fatal> {
+        let mut bytes = Vec::new();
+        fill(&mut bytes)?;
+        self.put(rel, Entry::Bytes(bytes.into()));
         Ok(())
     }
     fn copy(&self, rel: &str, from: &Path) -> Result<(), Fatal> {

@@ -33,11 +33,15 @@ pub struct Model<'a> {
     pub snapshot: Option<&'a crate::git::SnapshotInfo>,
 }
 
+/// Fills a streamed file.
+pub type Fill<'a> = dyn FnMut(&mut dyn std::io::Write) -> Result<(), Fatal> + 'a;
+
 /// Receives every file of the site: a site-relative path and its bytes.
 pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal>;
     /// Write a file made of `parts`, in order.
-    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal>;
+    /// Write a file by streaming into it (for pages too large to hold twice in memory).
+    fn write_stream(&self, rel: &str, fill: &mut Fill) -> Result<(), Fatal>;
     fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal>;
 }
 
@@ -45,8 +49,8 @@ impl Sink for output::Staging {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
         output::Staging::write(self, rel, bytes)
     }
-    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal> {
-        output::Staging::write_parts(self, rel, parts)
+    fn write_stream(&self, rel: &str, fill: &mut Fill) -> Result<(), Fatal> {
+        output::Staging::write_stream(self, rel, fill)
     }
     fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal> {
         output::Staging::copy(self, rel, from)
@@ -60,8 +64,8 @@ impl Sink for Discard {
     fn write(&self, _: &str, _: &[u8]) -> Result<(), Fatal> {
         Ok(())
     }
-    fn write_parts(&self, _: &str, _: &[String]) -> Result<(), Fatal> {
-        Ok(())
+    fn write_stream(&self, _: &str, fill: &mut Fill) -> Result<(), Fatal> {
+        fill(&mut std::io::sink())
     }
     fn copy(&self, _: &str, from: &std::path::Path) -> Result<(), Fatal> {
         std::fs::metadata(from)
@@ -131,31 +135,43 @@ struct PageInfo<'a> {
 /// Where `print.html` puts the documents, one `print-document.html` each.
 const PRINT_DOCUMENTS_MARKER: &str = "<!-- policybook:documents -->";
 
-/// The single-page handbook, as parts to be written in order: the bodies are not copied into one
-/// template context (at 10,000 documents that is a 100 MB string rendered three times over).
-fn print_page(model: &Model, theme: &Theme, cx: &tera::Context) -> Result<Vec<String>, Fatal> {
+/// The single-page handbook, streamed into `out` a few hundred documents at a time: the bodies are
+/// never copied into one template context or one string (at 10,000 documents with diagrams the page
+/// is hundreds of megabytes).
+fn print_page(
+    model: &Model,
+    theme: &Theme,
+    cx: &tera::Context,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Fatal> {
     let shell = theme.render("print.html", cx)?;
     let Some((head, tail)) = shell.split_once(PRINT_DOCUMENTS_MARKER) else {
         return Err(Fatal::new(format!(
             "template `print.html` must contain `{PRINT_DOCUMENTS_MARKER}` where the documents go"
         )));
     };
+    let write = |out: &mut dyn std::io::Write, text: &str| {
+        out.write_all(text.as_bytes())
+            .map_err(|e| Fatal::new(format!("cannot write print.html: {e}")))
+    };
+    write(out, head)?;
     let docs = &model.handbook.documents;
-    let articles: Vec<String> = docs
-        .par_iter()
-        .zip(model.bodies)
-        .map(|(doc, body)| {
-            let mut cx = tera::Context::new();
-            cx.insert("document", &link(doc, ""));
-            let wrapper = theme.render("print-document.html", &cx)?;
-            Ok(wrapper.replacen(PRINT_BODY_MARKER, &body.html, 1))
-        })
-        .collect::<Result<_, Fatal>>()?;
-    let mut parts = Vec::with_capacity(articles.len() + 2);
-    parts.push(head.to_string());
-    parts.extend(articles);
-    parts.push(tail.to_string());
-    Ok(parts)
+    for (chunk, bodies) in docs.chunks(256).zip(model.bodies.chunks(256)) {
+        let articles: Vec<String> = chunk
+            .par_iter()
+            .zip(bodies)
+            .map(|(doc, body)| {
+                let mut cx = tera::Context::new();
+                cx.insert("document", &link(doc, ""));
+                let wrapper = theme.render("print-document.html", &cx)?;
+                Ok(wrapper.replacen(PRINT_BODY_MARKER, &body.html, 1))
+            })
+            .collect::<Result<_, Fatal>>()?;
+        for article in &articles {
+            write(out, article)?;
+        }
+    }
+    write(out, tail)
 }
 
 /// Where `print-document.html` puts the document's body.
@@ -343,7 +359,7 @@ pub fn write_print(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), 
     cx.insert("root", "");
     let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
     cx.insert("documents", &contents);
-    sink.write_parts("print.html", &print_page(model, theme, &cx)?)?;
+    sink.write_stream("print.html", &mut |out| print_page(model, theme, &cx, out))?;
     // The search index is, like this page, made from every body: `serve` refreshes both together.
     search::write_index(model, sink)
 }
@@ -362,6 +378,22 @@ pub fn write_assets(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
         )?;
     }
     Ok(())
+}
+
+struct CountingWriter<'a> {
+    inner: &'a mut dyn std::io::Write,
+    bytes: usize,
+}
+
+impl std::io::Write for CountingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Counts the pages and bytes written through it.
@@ -400,9 +432,16 @@ impl Sink for Counting<'_> {
         }
         self.inner.write(rel, bytes)
     }
-    fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal> {
-        self.count(parts.iter().map(String::len).sum());
-        self.inner.write_parts(rel, parts)
+    fn write_stream(&self, rel: &str, fill: &mut Fill) -> Result<(), Fatal> {
+        self.inner.write_stream(rel, &mut |out| {
+            let mut counted = CountingWriter {
+                inner: out,
+                bytes: 0,
+            };
+            let result = fill(&mut counted);
+            self.count(counted.bytes);
+            result
+        })
     }
     fn copy(&self, rel: &str, from: &std::path::Path) -> Result<(), Fatal> {
         self.inner.copy(rel, from)

@@ -124,15 +124,12 @@ impl Staging {
         fs::write(&path, bytes).map_err(|e| Fatal::io("write", &path, e))
     }
 
-    pub fn write_parts(&self, rel: &str, parts: &[String]) -> Result<(), Fatal> {
+    pub fn write_stream(&self, rel: &str, fill: &mut crate::site::Fill) -> Result<(), Fatal> {
         use std::io::Write;
         let path = self.dir.join(rel);
         let file = fs::File::create(&path).map_err(|e| Fatal::io("create", &path, e))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        for part in parts {
-            out.write_all(part.as_bytes())
-                .map_err(|e| Fatal::io("write", &path, e))?;
-        }
+        fill(&mut out)?;
         out.flush().map_err(|e| Fatal::io("write", &path, e))
     }
 
