@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Engine identity; part of every cache key.
 pub const ENGINE_VERSION: &str = "merman 0.10.0-alpha.1";
 /// Version of this module's pre/post-processing; bump when output changes.
-const PIPELINE_VERSION: &str = "policybook-diagrams 3";
+const PIPELINE_VERSION: &str = "policybook-diagrams 4";
 /// Mermaid theme the engine draws with (its greys become CSS variables).
 const THEME: &str = "neutral";
 /// Mermaid `look` (`classic`: flat shapes, as mermaid.js 11 draws them).
@@ -897,7 +897,14 @@ fn round_numbers(data: &str) -> String {
                 let rounded = (n * 100.0).round() / 100.0;
                 let text = format!("{rounded:.2}");
                 let text = text.trim_end_matches('0').trim_end_matches('.');
-                out.push_str(if text == "-0" { "0" } else { text });
+                let text = if text == "-0" { "0" } else { text };
+                // The original may have relied on a sign or a second dot to separate two numbers
+                // (`1.5-2`, `0.5.5`); keep them apart.
+                if !text.starts_with('-') && out.ends_with(|c: char| c.is_ascii_digit() || c == '.')
+                {
+                    out.push(' ');
+                }
+                out.push_str(text);
             }
             Err(_) => out.push_str(token),
         }
@@ -914,6 +921,16 @@ fn xml_escape(s: &str) -> String {
 
 fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
     let pieces = tokenize(svg);
+    // An image cannot contain focusable links (axe: nested-interactive); a diagram whose nodes link
+    // to documents is a labelled group instead.
+    let has_links = pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Tag { name, .. } if *name == "a"));
+    let role = if has_links {
+        " role=\"group\""
+    } else {
+        " role=\"img\""
+    };
     let scoped = format!("{prefix}-");
     // In document order, so renaming is deterministic.
     let ordered_ids: Vec<&str> = pieces
@@ -996,7 +1013,7 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                                 continue;
                             }
                             "role" => {
-                                out.push_str(" role=\"img\"");
+                                out.push_str(role);
                                 continue;
                             }
                             "aria-labelledby" => labelled = true,
@@ -1056,7 +1073,7 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                         out.push_str(" width=\"100%\"");
                     }
                     if !attrs.iter().any(|(k, _)| *k == "role") {
-                        out.push_str(" role=\"img\"");
+                        out.push_str(role);
                     }
                     if let Some(mw) =
                         max_width.filter(|_| !attrs.iter().any(|(k, _)| *k == "style"))
@@ -1403,6 +1420,12 @@ mod rounding_tests {
             "M-52.88 -19.5 C-15.99 -19.5, 0 0.5, 3-3"
         );
         assert_eq!(super::round_numbers("0,0 10,5 0,10"), "0,0 10,5 0,10");
+        // Separators that were a sign or a dot survive rounding.
+        assert_eq!(
+            super::round_numbers("M12.26-0.0001l0.2600.5.5"),
+            "M12.26 0l0.26 0.5 0.5"
+        );
+        assert_eq!(super::round_numbers("1.004.5 3-4"), "1 0.5 3-4");
     }
 }
 

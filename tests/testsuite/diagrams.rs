@@ -118,6 +118,10 @@ fn click_links_to_documents_and_counts_as_a_reference() {
         page.contains(r#"href="risk-treatment-plan.html""#),
         "relative link in the SVG"
     );
+    assert!(
+        page.contains(r#"role="group""#),
+        "a diagram with links is a group, not an image"
+    );
     let plan = book.site("risk-treatment-plan.html");
     let backlinks = plan.split("Referenced by").nth(1).unwrap();
     assert!(backlinks.contains(r#"<a href="risk-procedure.html">Risk procedure</a>"#));
