@@ -18,35 +18,30 @@ pub use build::{Built, Options, run as build};
 pub const EXIT_CONTENT_ERRORS: u8 = 1;
 pub const EXIT_FATAL: u8 = 2;
 
+/// `build` (`write`) and `check` options from their shared arguments.
+fn options(common: crate::cli::Common, out: Option<std::path::PathBuf>, write: bool) -> Options {
+    Options {
+        root: common.root,
+        out,
+        write,
+        strict: common.strict,
+        verbose: common.verbose,
+        today: common.today,
+        history_at: None,
+        snapshot: None,
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Build(args) => build::command_then_open(
-            Options {
-                root: args.common.root,
-                out: args.out,
-                write: true,
-                strict: args.common.strict,
-                verbose: args.common.verbose,
-                today: args.common.today,
-                history_at: None,
-                snapshot: None,
-            },
-            args.common.format,
-            args.open,
-        ),
-        Command::Check(args) => build::command(
-            Options {
-                root: args.common.root,
-                out: None,
-                write: false,
-                strict: args.common.strict,
-                verbose: args.common.verbose,
-                today: args.common.today,
-                history_at: None,
-                snapshot: None,
-            },
-            args.common.format,
-        ),
+        Command::Build(args) => {
+            let format = args.common.format;
+            build::command_then_open(options(args.common, args.out, true), format, args.open)
+        }
+        Command::Check(args) => {
+            let format = args.common.format;
+            build::command(options(args.common, None, false), format)
+        }
         Command::Init(args) => scaffold::init(&args).map(|()| ExitCode::SUCCESS),
         Command::New(args) => scaffold::new(&args).map(|()| ExitCode::SUCCESS),
         Command::Snapshot(args) => snapshot::command(args),
