@@ -66,45 +66,98 @@ pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
     Ok(())
 }
 
+/// Documents read by one task of the first pass; their terms are numbered per chunk, then merged.
+const CHUNK_DOCS: usize = 64;
+
 /// The index files: (site-relative path, contents), in path order.
+///
+/// Two passes: the first reads every document (in parallel chunks, each numbering its own terms)
+/// into compact form; the chunks' terms are then merged into one table, which gives the postings
+/// and document frequencies; the second pass picks each document's sentences and writes the
+/// document shards, dropping each document's data as soon as its shard is written.
 pub fn build(model: &Model) -> Vec<(String, String)> {
     let docs = &model.handbook.documents;
-    let parsed: Vec<ParsedDoc> = docs
-        .par_iter()
-        .zip(model.bodies)
-        .map(|(doc, body)| parse_doc(doc, &body.html))
+    let bodies = &model.bodies[..docs.len().min(model.bodies.len())];
+    let docs_read = &docs[..bodies.len()];
+    let mut chunks: Vec<Chunk> = docs_read
+        .par_chunks(CHUNK_DOCS)
+        .zip(bodies.par_chunks(CHUNK_DOCS))
+        .map(|(docs, bodies)| parse_chunk(docs, bodies))
         .collect();
 
-    // Postings, in document order because documents are visited in order.
-    let mut postings: HashMap<&str, Vec<(u32, u8)>> = HashMap::new();
-    for (n, doc) in parsed.iter().enumerate() {
-        for (term, flags) in &doc.terms {
-            postings
-                .entry(term.as_str())
-                .or_default()
-                .push((n as u32, *flags));
+    // One table of terms: the chunks' own numbers, mapped to global ones.
+    let mut number: HashMap<Box<str>, u32, Fnv> = HashMap::default();
+    let maps: Vec<Vec<u32>> = chunks
+        .iter_mut()
+        .map(|chunk| {
+            std::mem::take(&mut chunk.names)
+                .into_iter()
+                .map(|name| {
+                    if let Some(&n) = number.get(&*name) {
+                        n
+                    } else {
+                        let n = number.len() as u32;
+                        number.insert(name, n);
+                        n
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    chunks.par_iter_mut().zip(maps).for_each(|(chunk, map)| {
+        for doc in &mut chunk.docs {
+            for term in &mut doc.terms {
+                term.0 = map[term.0 as usize];
+            }
+        }
+    });
+    let mut names: Vec<&str> = vec![""; number.len()];
+    for (name, &n) in &number {
+        names[n as usize] = name;
+    }
+    let parsed: Vec<ParsedDoc> = chunks.into_iter().flat_map(|c| c.docs).collect();
+
+    // Postings, in document order because documents are visited in order, stored as one array.
+    let mut start = vec![0u32; names.len() + 1];
+    for doc in &parsed {
+        for &(t, _) in &doc.terms {
+            start[t as usize + 1] += 1;
         }
     }
     let total = docs.len().max(1) as f64;
-    let idf: HashMap<&str, f64> = postings
+    let idf: Vec<f64> = start[1..]
         .iter()
-        .map(|(t, p)| (*t, (total / p.len() as f64).ln()))
+        .map(|&count| (total / count as f64).ln())
         .collect();
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.clone();
+    let size = start[names.len()] as usize;
+    let mut posting_doc = vec![0u32; size];
+    let mut posting_flags = vec![0u8; size];
+    for (n, doc) in parsed.iter().enumerate() {
+        for &(t, flags) in &doc.terms {
+            let at = &mut fill[t as usize];
+            posting_doc[*at as usize] = n as u32;
+            posting_flags[*at as usize] = flags;
+            *at += 1;
+        }
+    }
+    drop(fill);
 
     let mut files = Vec::new();
     // Term shards.
-    let mut terms: Vec<(&str, String)> = postings
-        .iter()
-        .map(|(t, p)| (*t, encode_postings(p)))
-        .collect();
-    terms.sort_by(|a, b| js_order(a.0, b.0));
+    let mut order: Vec<u32> = (0..names.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| js_order(names[a as usize], names[b as usize]));
     let mut shard_first: Vec<&str> = Vec::new();
-    let mut shard = String::new();
+    let mut shard: Vec<u8> = Vec::new();
     let mut previous = "";
-    let flush = |shard: &mut String, files: &mut Vec<(String, String)>| {
+    let flush = |shard: &mut Vec<u8>, files: &mut Vec<(String, String)>| {
         if !shard.is_empty() {
             let n = files.len();
-            let json = serde_json::to_string(&shard).expect("strings serialise");
+            let text = std::str::from_utf8(shard).expect("terms are UTF-8");
+            let json = serde_json::to_string(text).expect("strings serialise");
             files.push((
                 format!("{DIR}/t{n}.js"),
                 format!("PolicybookSearch.terms({n},{});\n", script_safe(&json)),
@@ -112,39 +165,59 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
             shard.clear();
         }
     };
-    for (term, encoded) in &terms {
+    for &t in &order {
+        let term = names[t as usize];
         if shard.is_empty() {
             shard_first.push(term);
             previous = "";
         } else {
-            shard.push(' ');
+            shard.push(b' ');
         }
         // Front coding: how many UTF-16 units the term shares with the previous one, then the rest.
         let (units, bytes) = shared_prefix(previous, term);
-        shard.push(ALPHABET[units] as char);
-        shard.push_str(&term[bytes..]);
-        shard.push(' ');
-        shard.push_str(encoded);
+        shard.push(ALPHABET[units]);
+        shard.extend_from_slice(&term.as_bytes()[bytes..]);
+        shard.push(b' ');
+        let range = start[t as usize] as usize..start[t as usize + 1] as usize;
+        encode_postings_into(
+            &posting_doc[range.clone()],
+            &posting_flags[range],
+            &mut shard,
+        );
         previous = term;
         if shard.len() >= SHARD_BYTES {
             flush(&mut shard, &mut files);
         }
     }
     flush(&mut shard, &mut files);
+    drop((posting_doc, posting_flags, start, order));
 
     // Document shards.
-    let records: Vec<serde_json::Value> = parsed
-        .par_iter()
-        .zip(docs)
-        .map(|(p, doc)| record(doc, p, &idf))
+    let first_doc_shard = files.len();
+    let shards: Vec<(String, String)> = parsed
+        .into_par_iter()
+        .zip(docs_read.par_iter())
+        .chunks(DOCS_PER_SHARD)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let mut json = Vec::with_capacity(4096);
+            json.push(b'[');
+            for (i, (p, doc)) in chunk.into_iter().enumerate() {
+                if i > 0 {
+                    json.push(b',');
+                }
+                write_record(doc, &p, &idf, &mut json);
+            }
+            json.push(b']');
+            let json = String::from_utf8(json).expect("JSON is UTF-8");
+            (
+                format!("{DIR}/d{n}.js"),
+                format!("PolicybookSearch.docs({n},{});\n", script_safe(&json)),
+            )
+        })
         .collect();
-    for (n, chunk) in records.chunks(DOCS_PER_SHARD).enumerate() {
-        let json = serde_json::to_string(chunk).expect("plain data serialises");
-        files.push((
-            format!("{DIR}/d{n}.js"),
-            format!("PolicybookSearch.docs({n},{});\n", script_safe(&json)),
-        ));
-    }
+    debug_assert!(first_doc_shard == files.len());
+    files.extend(shards);
 
     let manifest = serde_json::json!({
         "version": 1,
@@ -162,7 +235,7 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
             script_safe(&manifest.to_string())
         ),
     ));
-    files.sort();
+    files.sort_unstable();
     files
 }
 
@@ -188,37 +261,80 @@ fn script_safe(json: &str) -> String {
 /// JavaScript compares strings by UTF-16 code units; the shard lookup in the browser relies on the
 /// same order.
 fn js_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
+    // UTF-8 bytes sort like UTF-16 units unless a character beyond U+FFFF (four bytes) is involved.
+    if a.bytes().chain(b.bytes()).all(|x| x < 0xF0) {
+        a.as_bytes().cmp(b.as_bytes())
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
 }
 
-/// One document, read for the index.
+/// Documents read by one task of the first pass.
+struct Chunk {
+    /// The chunk's terms, by their number in the chunk.
+    names: Vec<Box<str>>,
+    docs: Vec<ParsedDoc>,
+}
+
+/// One document, read for the index, in compact form.
 struct ParsedDoc {
-    /// Every term of the document with its flags.
-    terms: Vec<(String, u8)>,
+    /// Every term of the document (chunk number, later global number) with its flags.
+    terms: Vec<(u32, u8)>,
     /// Headings (level 2 and 3) as (anchor id, text); sentences point into this list.
     headings: Vec<(String, String)>,
     /// The body's sentences, for snippets.
     sentences: Vec<Sentence>,
+    /// The sentences' texts, one after the other.
+    text: String,
+    /// The sentences' terms, one after the other: indexes into `terms`, without repeats per sentence.
+    words: Vec<u32>,
     /// Characters of body text.
     text_chars: usize,
 }
 
 struct Sentence {
     /// 0 before the first heading, k under `headings[k - 1]`.
-    section: usize,
-    /// Cut to [`SENTENCE_CHARS`].
-    text: String,
-    /// Characters in `text`.
-    len: usize,
-    /// The terms of `text`, as indexes into `ParsedDoc::terms`, without repeats.
-    words: Vec<u32>,
+    section: u32,
+    /// Characters of its text (cut to [`SENTENCE_CHARS`]).
+    len: u32,
+    /// Where its text ends in `ParsedDoc::text`, and its terms in `ParsedDoc::words`.
+    text_end: u32,
+    words_end: u32,
 }
 
-/// Terms of one document, numbered as met, with their flags and body count.
+impl ParsedDoc {
+    fn sentence_text(&self, i: usize) -> &str {
+        let from = if i == 0 {
+            0
+        } else {
+            self.sentences[i - 1].text_end as usize
+        };
+        &self.text[from..self.sentences[i].text_end as usize]
+    }
+
+    fn sentence_words(&self, i: usize) -> &[u32] {
+        let from = if i == 0 {
+            0
+        } else {
+            self.sentences[i - 1].words_end as usize
+        };
+        &self.words[from..self.sentences[i].words_end as usize]
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Terms of a chunk, numbered as met, and of its current document, numbered as met in it, with
+/// their flags and body count.
 #[derive(Default)]
 struct Terms {
-    number: HashMap<String, u32, Fnv>,
-    list: Vec<(String, u8, u32)>,
+    number: HashMap<Box<str>, u32, Fnv>,
+    /// Chunk number → number in the current document, or [`NONE`].
+    local: Vec<u32>,
+    /// The current document's terms: (chunk number, flags, body count).
+    list: Vec<(u32, u8, u32)>,
+    /// Lowercasing buffer.
+    lower: String,
 }
 
 /// FNV-1a: terms are short and trusted, and SipHash showed in build profiles.
@@ -245,17 +361,22 @@ impl Hasher for FnvHasher {
 type Fnv = BuildHasherDefault<FnvHasher>;
 
 impl Terms {
-    fn add(&mut self, term: Cow<str>, flag: u8) -> u32 {
-        let n = match self.number.get(term.as_ref()) {
-            Some(&n) => n,
+    fn add(&mut self, term: &str, flag: u8) -> u32 {
+        let id = match self.number.get(term) {
+            Some(&id) => id,
             None => {
-                let n = self.list.len() as u32;
-                let term = term.into_owned();
-                self.number.insert(term.clone(), n);
-                self.list.push((term, 0, 0));
-                n
+                let id = self.local.len() as u32;
+                self.number.insert(term.into(), id);
+                self.local.push(NONE);
+                id
             }
         };
+        let slot = &mut self.local[id as usize];
+        if *slot == NONE {
+            *slot = self.list.len() as u32;
+            self.list.push((id, 0, 0));
+        }
+        let n = *slot;
         let entry = &mut self.list[n as usize];
         if flag == 0 {
             entry.2 += 1;
@@ -266,14 +387,59 @@ impl Terms {
     }
 
     fn mark(&mut self, text: &str, flag: u8) {
-        for (_, t) in tokens(text) {
+        let mut lower = std::mem::take(&mut self.lower);
+        each_token(text, &mut lower, |_, t| {
             self.add(t, flag);
-        }
+        });
+        self.lower = lower;
+    }
+
+    /// The current document's terms with flags and body count; readies for the next document.
+    fn finish_doc(&mut self) -> Vec<(u32, u8)> {
+        let terms = self
+            .list
+            .iter()
+            .map(|&(id, f, count)| {
+                self.local[id as usize] = NONE;
+                let body = match count {
+                    0 => 0,
+                    1 => 1,
+                    2 | 3 => 2,
+                    _ => 3,
+                };
+                (id, f | body)
+            })
+            .collect();
+        self.list.clear();
+        terms
     }
 }
 
-fn parse_doc(doc: &Document, html: &str) -> ParsedDoc {
+fn parse_chunk(docs: &[Document], bodies: &[crate::render::markdown::RenderedBody]) -> Chunk {
     let mut terms = Terms::default();
+    let mut scratch = Scratch::default();
+    let docs = docs
+        .iter()
+        .zip(bodies)
+        .map(|(doc, body)| parse_doc(doc, &body.html, &mut terms, &mut scratch))
+        .collect();
+    let mut names: Vec<Box<str>> = vec![Box::from(""); terms.local.len()];
+    for (name, n) in terms.number {
+        names[n as usize] = name;
+    }
+    Chunk { names, docs }
+}
+
+/// Buffers reused from document to document.
+#[derive(Default)]
+struct Scratch {
+    extract: ExtractBuffers,
+    /// Per term of the document: the last sentence it was seen in, plus one.
+    seen: Vec<u32>,
+    lower: String,
+}
+
+fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratch) -> ParsedDoc {
     terms.mark(&doc.title, TITLE);
     terms.mark(&doc.id, ID);
     if let Some(d) = &doc.description {
@@ -294,105 +460,116 @@ fn parse_doc(doc: &Document, html: &str) -> ParsedDoc {
     }
     let mut headings = Vec::new();
     let mut sentences = Vec::new();
+    let mut text = String::new();
+    let mut words: Vec<u32> = Vec::new();
     let mut section = 0;
     let mut text_chars = 0;
-    for block in extract(html) {
-        match block {
-            Block::Heading { level, id, text } => {
-                terms.mark(&text, HEADING);
-                if (2..=3).contains(&level) && !id.is_empty() {
-                    headings.push((id, text));
-                    section = headings.len();
-                }
+    let Scratch {
+        extract: buffers,
+        seen,
+        lower,
+    } = scratch;
+    seen.clear();
+    extract_each(html, buffers, |heading, block| match heading {
+        Some((level, id)) => {
+            terms.mark(block, HEADING);
+            if (2..=3).contains(&level) && !id.is_empty() {
+                headings.push((id, block.to_string()));
+                section = headings.len();
             }
-            Block::Text(text) => {
-                text_chars += text.chars().count();
-                for s in split_sentences(&text) {
-                    let shown = cut(s, SENTENCE_CHARS);
-                    let visible = shown.len();
-                    let len = shown.chars().count();
-                    let mut words = Vec::new();
-                    for (at, t) in tokens(s) {
-                        let n = terms.add(t, 0);
-                        if at < visible && !words.contains(&n) {
+        }
+        None => {
+            text_chars += block.chars().count();
+            each_sentence(block, |s| {
+                let before = text.len();
+                cut_into(s, SENTENCE_CHARS, &mut text);
+                let visible = text.len() - before;
+                let len = text[before..].chars().count();
+                let mark = sentences.len() as u32 + 1;
+                each_token(s, lower, |at, t| {
+                    let n = terms.add(t, 0);
+                    if at < visible {
+                        if seen.len() <= n as usize {
+                            seen.resize(n as usize + 1, 0);
+                        }
+                        if seen[n as usize] != mark {
+                            seen[n as usize] = mark;
                             words.push(n);
                         }
                     }
-                    sentences.push(Sentence {
-                        section,
-                        len,
-                        text: shown,
-                        words,
-                    });
-                }
-            }
+                });
+                sentences.push(Sentence {
+                    section: section as u32,
+                    len: len as u32,
+                    text_end: text.len() as u32,
+                    words_end: words.len() as u32,
+                });
+            });
         }
-    }
-    let terms = terms
-        .list
-        .into_iter()
-        .map(|(t, f, count)| {
-            let body = match count {
-                0 => 0,
-                1 => 1,
-                2 | 3 => 2,
-                _ => 3,
-            };
-            (t, f | body)
-        })
-        .collect();
+    });
+    text.shrink_to_fit();
+    words.shrink_to_fit();
+    sentences.shrink_to_fit();
     ParsedDoc {
-        terms,
+        terms: terms.finish_doc(),
         headings,
         sentences,
+        text,
+        words,
         text_chars,
     }
 }
 
 /// What a result shows: `[id, title, type, owner, description, [heading id, heading text, …],
 /// [section, sentence, …]]`. Section 0 is before the first heading, k is the k-th heading listed;
-/// only headings of kept sentences are listed.
+/// only headings of kept sentences are listed. Written as JSON to `out`.
 ///
 /// Sentences are picked greedily: each time the one whose not yet covered words have the highest
 /// total inverse document frequency per character, until [`EXCERPT_PERCENT`] of the text is used
 /// (within [`EXCERPT_MIN`] and [`EXCERPT_MAX`] characters). A query that
 /// matches the body then usually finds one of its words in a kept sentence.
-fn record(doc: &Document, parsed: &ParsedDoc, idf: &HashMap<&str, f64>) -> serde_json::Value {
+fn write_record(doc: &Document, parsed: &ParsedDoc, idf: &[f64], out: &mut Vec<u8>) {
     let weight: Vec<f64> = parsed
         .terms
         .iter()
-        .map(|(t, flags)| {
+        .map(|&(t, flags)| {
             // Words of the title and id are shown (highlighted) in the result's title already.
             if flags & (TITLE | ID) != 0 {
                 0.0
             } else {
-                idf.get(t.as_str()).copied().unwrap_or(0.0)
+                idf[t as usize]
             }
         })
         .collect();
     let mut covered = vec![false; weight.len()];
+    let mut taken = vec![false; parsed.sentences.len()];
     let mut chosen: Vec<usize> = Vec::new();
     let mut budget = (parsed.text_chars * EXCERPT_PERCENT / 100).clamp(EXCERPT_MIN, EXCERPT_MAX);
-    let take = |i: usize, chosen: &mut Vec<usize>, covered: &mut [bool], budget: &mut usize| {
+    let take = |i: usize,
+                chosen: &mut Vec<usize>,
+                taken: &mut [bool],
+                covered: &mut [bool],
+                budget: &mut usize| {
         chosen.push(i);
-        *budget = budget.saturating_sub(parsed.sentences[i].len);
-        for &w in &parsed.sentences[i].words {
+        taken[i] = true;
+        *budget = budget.saturating_sub(parsed.sentences[i].len as usize);
+        for &w in parsed.sentence_words(i) {
             covered[w as usize] = true;
         }
     };
     if doc.description.is_none() && !parsed.sentences.is_empty() {
         // Without a description the first sentence stands in for one.
-        take(0, &mut chosen, &mut covered, &mut budget);
+        take(0, &mut chosen, &mut taken, &mut covered, &mut budget);
     }
     loop {
         let mut best: Option<(f64, usize)> = None;
         for (i, s) in parsed.sentences.iter().enumerate() {
-            let len = s.len;
-            if len > budget || chosen.contains(&i) {
+            let len = s.len as usize;
+            if len > budget || taken[i] {
                 continue;
             }
-            let gain: f64 = s
-                .words
+            let gain: f64 = parsed
+                .sentence_words(i)
                 .iter()
                 .filter(|&&w| !covered[w as usize])
                 .map(|&w| weight[w as usize])
@@ -404,57 +581,85 @@ fn record(doc: &Document, parsed: &ParsedDoc, idf: &HashMap<&str, f64>) -> serde
             }
         }
         let Some((_, i)) = best else { break };
-        take(i, &mut chosen, &mut covered, &mut budget);
+        take(i, &mut chosen, &mut taken, &mut covered, &mut budget);
     }
     chosen.sort_unstable();
     // Keep only the headings the kept sentences are under, renumbered.
     let mut headings: Vec<&str> = Vec::new();
-    let mut renumber: HashMap<usize, usize> = HashMap::new();
-    let mut sentences: Vec<serde_json::Value> = Vec::new();
+    let mut renumber: Vec<usize> = vec![0; parsed.headings.len() + 1];
+    let mut sentences: Vec<(usize, &str)> = Vec::with_capacity(chosen.len());
     for i in chosen {
         let s = &parsed.sentences[i];
-        let section = match s.section {
+        let section = match s.section as usize {
             0 => 0,
-            k => *renumber.entry(k).or_insert_with(|| {
-                let (id, text) = &parsed.headings[k - 1];
-                headings.push(id);
-                headings.push(text);
-                headings.len() / 2
-            }),
+            k => {
+                if renumber[k] == 0 {
+                    let (id, text) = &parsed.headings[k - 1];
+                    headings.push(id);
+                    headings.push(text);
+                    renumber[k] = headings.len() / 2;
+                }
+                renumber[k]
+            }
         };
-        sentences.push(section.into());
-        sentences.push(s.text.as_str().into());
+        sentences.push((section, parsed.sentence_text(i)));
     }
     let owner = doc
         .fields
         .get("owner")
         .and_then(|v| v.as_str())
         .unwrap_or("");
-    serde_json::json!([
-        doc.id,
-        doc.title,
-        doc.kind,
-        owner,
-        doc.description
-            .as_deref()
-            .map(|d| cut(d, SENTENCE_CHARS))
-            .unwrap_or_default(),
-        headings,
-        sentences,
-    ])
+    let description = doc
+        .description
+        .as_deref()
+        .map(|d| cut(d, SENTENCE_CHARS))
+        .unwrap_or_default();
+    let string = |out: &mut Vec<u8>, s: &str| {
+        serde_json::to_writer(&mut *out, s).expect("strings serialise");
+    };
+    out.push(b'[');
+    for field in [doc.id.as_str(), &doc.title, &doc.kind, owner, &description] {
+        string(out, field);
+        out.push(b',');
+    }
+    out.push(b'[');
+    for (i, h) in headings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, h);
+    }
+    out.extend_from_slice(b"],[");
+    for (i, (section, text)) in sentences.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(section.to_string().as_bytes());
+        out.push(b',');
+        string(out, text);
+    }
+    out.extend_from_slice(b"]]");
 }
 
 /// Postings as one string: per document, `(doc - previous doc - 1) << 6 | flags` as a variable-length
 /// number in [`ALPHABET`] (continuation digits first, most significant first, then one final digit).
+#[cfg(test)]
 fn encode_postings(postings: &[(u32, u8)]) -> String {
+    let docs: Vec<u32> = postings.iter().map(|p| p.0).collect();
+    let flags: Vec<u8> = postings.iter().map(|p| p.1).collect();
     let mut out = Vec::with_capacity(postings.len() * 2);
+    encode_postings_into(&docs, &flags, &mut out);
+    String::from_utf8(out).expect("ASCII alphabet")
+}
+
+/// [`encode_postings`] of documents and their flags, appended to `out`.
+fn encode_postings_into(docs: &[u32], flags: &[u8], out: &mut Vec<u8>) {
     let mut previous: i64 = -1;
-    for &(doc, flags) in postings {
+    for (&doc, &flags) in docs.iter().zip(flags) {
         let delta = (doc as i64 - previous - 1) as u64;
         previous = doc as i64;
-        push_number(&mut out, (delta << FLAG_BITS) | flags as u64);
+        push_number(out, (delta << FLAG_BITS) | flags as u64);
     }
-    String::from_utf8(out).expect("ASCII alphabet")
 }
 
 fn push_number(out: &mut Vec<u8>, mut value: u64) {
@@ -529,12 +734,70 @@ fn next_is_digit(rest: &str) -> bool {
     rest.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
-/// Sentences of a block of text: split after `.`, `!` or `?` followed by a space and a capital
-/// letter or digit.
-fn split_sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+/// [`tokens`] without allocating: calls `f` with each term's byte offset and the term, lowercased
+/// in `lower` when needed.
+fn each_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str)) {
+    let bytes = text.as_bytes();
+    let char_at = |i: usize| -> (char, usize) {
+        let b = bytes[i];
+        if b < 0x80 {
+            (b as char, 1)
+        } else {
+            let c = text[i..].chars().next().expect("in bounds");
+            (c, c.len_utf8())
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip to the start of a run.
+        let (c, width) = char_at(i);
+        if !c.is_alphanumeric() {
+            i += width;
+            continue;
+        }
+        let start = i;
+        i += width;
+        let mut plain = c.is_ascii_lowercase() || c.is_ascii_digit();
+        while i < bytes.len() {
+            let (c, width) = char_at(i);
+            if c.is_alphanumeric() {
+                plain &= c.is_ascii_lowercase() || c.is_ascii_digit();
+                i += width;
+            } else if c == '.' && joins(&text[start..i]) && next_is_digit(&text[i + 1..]) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let word = &text[start..i];
+        if plain {
+            // ASCII: one byte per character.
+            if word.len() <= MAX_TERM_CHARS {
+                f(start, word);
+            }
+        } else if word.chars().count() <= MAX_TERM_CHARS {
+            lower.clear();
+            if word.is_ascii() {
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+            } else {
+                *lower = word.to_lowercase();
+            }
+            f(start, lower);
+        }
+    }
+}
+
+/// [`split_sentences`], calling `f` with each sentence.
+fn each_sentence<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let mut start = 0;
     let bytes = text.as_bytes();
+    let mut emit = |s: &'a str| {
+        let s = s.trim();
+        if !s.is_empty() {
+            f(s);
+        }
+    };
     for (i, &b) in bytes.iter().enumerate() {
         let end_of_sentence = matches!(b, b'.' | b'!' | b'?')
             && bytes.get(i + 1) == Some(&b' ')
@@ -542,27 +805,48 @@ fn split_sentences(text: &str) -> Vec<&str> {
                 .get(i + 2)
                 .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if end_of_sentence {
-            out.push(text[start..=i].trim());
+            emit(&text[start..=i]);
             start = i + 2;
         }
     }
-    out.push(text[start..].trim());
-    out.retain(|s| !s.is_empty());
+    emit(&text[start..]);
+}
+
+/// Sentences of a block of text: split after `.`, `!` or `?` followed by a space and a capital
+/// letter or digit.
+#[cfg(test)]
+fn split_sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    each_sentence(text, |s| out.push(s));
     out
 }
 
 /// `text`, cut at a word boundary to at most `max` characters (plus an ellipsis).
 fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let end = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let mut out = String::new();
+    cut_into(text, max, &mut out);
+    out
+}
+
+/// [`cut`], appended to `out`.
+fn cut_into(text: &str, max: usize, out: &mut String) {
+    let end = if text.len() <= max {
+        None
+    } else {
+        text.char_indices().nth(max).map(|(i, _)| i)
+    };
+    let Some(end) = end else {
+        out.push_str(text);
+        return;
+    };
     let head = &text[..end];
     let head = head.rfind(' ').map_or(head, |i| &head[..i]);
-    format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
+    out.push_str(head.trim_end_matches([',', ';', ':', ' ']));
+    out.push('…');
 }
 
 /// A rendered body, read as text.
+#[cfg(test)]
 #[derive(Debug, PartialEq)]
 enum Block {
     Heading { level: u8, id: String, text: String },
@@ -571,31 +855,58 @@ enum Block {
 
 /// The text of rendered HTML in blocks (paragraphs, list items, table cells, headings), with
 /// entities decoded and `<style>`/`<script>` contents dropped.
+#[cfg(test)]
 fn extract(html: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
-    let mut text = String::new();
+    extract_each(html, &mut ExtractBuffers::default(), |heading, text| {
+        blocks.push(match heading {
+            Some((level, id)) => Block::Heading {
+                level,
+                id,
+                text: text.to_string(),
+            },
+            None => Block::Text(text.to_string()),
+        })
+    });
+    blocks
+}
+
+/// Buffers of [`extract_each`], reused from document to document.
+#[derive(Default)]
+struct ExtractBuffers {
+    text: String,
+    collapsed: String,
+}
+
+/// [`extract`], calling `f` with each block: heading level and id (`None` for text), and text.
+fn extract_each(
+    html: &str,
+    buffers: &mut ExtractBuffers,
+    mut f: impl FnMut(Option<(u8, String)>, &str),
+) {
+    let ExtractBuffers { text, collapsed } = buffers;
+    text.clear();
     let mut heading: Option<(u8, String)> = None;
     let mut skip: Option<&'static str> = None;
     let mut rest = html;
-    let finish =
-        |text: &mut String, heading: &mut Option<(u8, String)>, blocks: &mut Vec<Block>| {
-            let t = collapse(text);
-            text.clear();
-            if let Some((level, id)) = heading.take() {
-                blocks.push(Block::Heading { level, id, text: t });
-            } else if !t.is_empty() {
-                blocks.push(Block::Text(t));
-            }
-        };
+    let mut finish = |text: &mut String, heading: &mut Option<(u8, String)>| {
+        collapse_into(text, collapsed);
+        text.clear();
+        if let Some(h) = heading.take() {
+            f(Some(h), collapsed);
+        } else if !collapsed.is_empty() {
+            f(None, collapsed);
+        }
+    };
     while !rest.is_empty() {
         let Some(lt) = rest.find('<') else {
             if skip.is_none() {
-                decode_into(rest, &mut text);
+                decode_into(rest, text);
             }
             break;
         };
         if skip.is_none() {
-            decode_into(&rest[..lt], &mut text);
+            decode_into(&rest[..lt], text);
         }
         rest = &rest[lt..];
         if rest.starts_with("<!--") {
@@ -606,24 +917,32 @@ fn extract(html: &str) -> Vec<Block> {
         let tag = &rest[1..end.saturating_sub(1).max(1)];
         rest = &rest[end..];
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        // The tag name, lowercased; longer names than any below read as no name.
+        let raw = tag.trim_start_matches('/').as_bytes();
+        let len = raw
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(raw.len());
+        let mut lowered = [0u8; 12];
+        let name = if len <= lowered.len() {
+            lowered[..len].copy_from_slice(&raw[..len]);
+            lowered[..len].make_ascii_lowercase();
+            std::str::from_utf8(&lowered[..len]).expect("ASCII")
+        } else {
+            "-"
+        };
         if let Some(s) = skip {
             if closing && name == s {
                 skip = None;
             }
             continue;
         }
-        match name.as_str() {
+        match name {
             "style" | "script" if !closing => {
                 skip = Some(if name == "style" { "style" } else { "script" })
             }
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                finish(&mut text, &mut heading, &mut blocks);
+                finish(text, &mut heading);
                 if !closing {
                     let level = name.as_bytes()[1] - b'0';
                     heading = Some((level, attribute(tag, "id").unwrap_or_default()));
@@ -634,7 +953,7 @@ fn extract(html: &str) -> Vec<Block> {
             "p" | "li" | "tr" | "pre" | "blockquote" | "div" | "figure" | "dt" | "dd" | "ul"
             | "ol" | "table" | "br" | "hr" | "figcaption" | "section" | "text" | "tspan" => {
                 if heading.is_none() {
-                    finish(&mut text, &mut heading, &mut blocks);
+                    finish(text, &mut heading);
                 } else {
                     text.push(' ');
                 }
@@ -642,8 +961,7 @@ fn extract(html: &str) -> Vec<Block> {
             _ => {}
         }
     }
-    finish(&mut text, &mut heading, &mut blocks);
-    blocks
+    finish(text, &mut heading);
 }
 
 /// The value of attribute `name` in a tag's text (`h2 id="x"`), decoded.
@@ -656,8 +974,15 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(value)
 }
 
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// `text` with runs of whitespace made one space and none at either end, into `out`.
+fn collapse_into(text: &str, out: &mut String) {
+    out.clear();
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// Append `raw` with HTML character references decoded.
