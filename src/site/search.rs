@@ -196,17 +196,18 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
     let first_doc_shard = files.len();
     let shards: Vec<(String, String)> = parsed
         .into_par_iter()
-        .zip(docs_read.par_iter())
+        .zip(docs_read.par_iter().zip(bodies))
         .chunks(DOCS_PER_SHARD)
         .enumerate()
         .map(|(n, chunk)| {
             let mut json = Vec::with_capacity(4096);
             json.push(b'[');
-            for (i, (p, doc)) in chunk.into_iter().enumerate() {
+            let mut buffers = ExtractBuffers::default();
+            for (i, (p, (doc, body))) in chunk.into_iter().enumerate() {
                 if i > 0 {
                     json.push(b',');
                 }
-                write_record(doc, &p, &idf, &mut json);
+                write_record(doc, &p, &body.html, &idf, &mut json, &mut buffers);
             }
             json.push(b']');
             let json = String::from_utf8(json).expect("JSON is UTF-8");
@@ -284,8 +285,6 @@ struct ParsedDoc {
     headings: Vec<(String, String)>,
     /// The body's sentences, for snippets.
     sentences: Vec<Sentence>,
-    /// The sentences' texts, one after the other.
-    text: String,
     /// The sentences' terms, one after the other: indexes into `terms`, without repeats per sentence.
     words: Vec<u32>,
     /// Characters of body text.
@@ -297,21 +296,11 @@ struct Sentence {
     section: u32,
     /// Characters of its text (cut to [`SENTENCE_CHARS`]).
     len: u32,
-    /// Where its text ends in `ParsedDoc::text`, and its terms in `ParsedDoc::words`.
-    text_end: u32,
+    /// Where its terms end in `ParsedDoc::words`.
     words_end: u32,
 }
 
 impl ParsedDoc {
-    fn sentence_text(&self, i: usize) -> &str {
-        let from = if i == 0 {
-            0
-        } else {
-            self.sentences[i - 1].text_end as usize
-        };
-        &self.text[from..self.sentences[i].text_end as usize]
-    }
-
     fn sentence_words(&self, i: usize) -> &[u32] {
         let from = if i == 0 {
             0
@@ -460,7 +449,7 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
     }
     let mut headings = Vec::new();
     let mut sentences = Vec::new();
-    let mut text = String::new();
+    let mut shown = String::new();
     let mut words: Vec<u32> = Vec::new();
     let mut section = 0;
     let mut text_chars = 0;
@@ -481,10 +470,10 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
         None => {
             text_chars += block.chars().count();
             each_sentence(block, |s| {
-                let before = text.len();
-                cut_into(s, SENTENCE_CHARS, &mut text);
-                let visible = text.len() - before;
-                let len = text[before..].chars().count();
+                shown.clear();
+                cut_into(s, SENTENCE_CHARS, &mut shown);
+                let visible = shown.len();
+                let len = shown.chars().count();
                 let mark = sentences.len() as u32 + 1;
                 each_token(s, lower, |at, t| {
                     let n = terms.add(t, 0);
@@ -501,20 +490,17 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
                 sentences.push(Sentence {
                     section: section as u32,
                     len: len as u32,
-                    text_end: text.len() as u32,
                     words_end: words.len() as u32,
                 });
             });
         }
     });
-    text.shrink_to_fit();
     words.shrink_to_fit();
     sentences.shrink_to_fit();
     ParsedDoc {
         terms: terms.finish_doc(),
         headings,
         sentences,
-        text,
         words,
         text_chars,
     }
@@ -528,7 +514,14 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
 /// total inverse document frequency per character, until [`EXCERPT_PERCENT`] of the text is used
 /// (within [`EXCERPT_MIN`] and [`EXCERPT_MAX`] characters). A query that
 /// matches the body then usually finds one of its words in a kept sentence.
-fn write_record(doc: &Document, parsed: &ParsedDoc, idf: &[f64], out: &mut Vec<u8>) {
+fn write_record(
+    doc: &Document,
+    parsed: &ParsedDoc,
+    html: &str,
+    idf: &[f64],
+    out: &mut Vec<u8>,
+    buffers: &mut ExtractBuffers,
+) {
     let weight: Vec<f64> = parsed
         .terms
         .iter()
@@ -584,11 +577,28 @@ fn write_record(doc: &Document, parsed: &ParsedDoc, idf: &[f64], out: &mut Vec<u
         take(i, &mut chosen, &mut taken, &mut covered, &mut budget);
     }
     chosen.sort_unstable();
+    // The kept sentences' texts, read again from the body: cheaper than keeping every sentence.
+    let mut texts = String::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(chosen.len());
+    if !chosen.is_empty() {
+        let mut k = 0;
+        extract_each(html, buffers, |heading, block| {
+            if heading.is_none() {
+                each_sentence(block, |s| {
+                    if ends.len() < chosen.len() && chosen[ends.len()] == k {
+                        cut_into(s, SENTENCE_CHARS, &mut texts);
+                        ends.push(texts.len());
+                    }
+                    k += 1;
+                });
+            }
+        });
+    }
     // Keep only the headings the kept sentences are under, renumbered.
     let mut headings: Vec<&str> = Vec::new();
     let mut renumber: Vec<usize> = vec![0; parsed.headings.len() + 1];
     let mut sentences: Vec<(usize, &str)> = Vec::with_capacity(chosen.len());
-    for i in chosen {
+    for (n, &i) in chosen.iter().enumerate() {
         let s = &parsed.sentences[i];
         let section = match s.section as usize {
             0 => 0,
@@ -602,7 +612,8 @@ fn write_record(doc: &Document, parsed: &ParsedDoc, idf: &[f64], out: &mut Vec<u
                 renumber[k]
             }
         };
-        sentences.push((section, parsed.sentence_text(i)));
+        let from = if n == 0 { 0 } else { ends[n - 1] };
+        sentences.push((section, &texts[from..ends[n]]));
     }
     let owner = doc
         .fields
