@@ -116,16 +116,7 @@ fn bench(n: usize) {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![1_000, 10_000]
-    } else {
-        sizes
-    };
-    for n in sizes {
+    for n in corpus::sizes_from_args() {
         bench(n);
     }
 }

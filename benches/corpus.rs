@@ -129,3 +129,17 @@ pub fn generate(root: &Path, n: usize) -> std::io::Result<u64> {
     }
     Ok(bytes)
 }
+
+/// The handbook sizes a benchmark was asked for on its command line (`cargo bench --bench build --
+/// 2500`), or 1,000 and 10,000 documents.
+pub fn sizes_from_args() -> Vec<usize> {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        vec![1_000, 10_000]
+    } else {
+        sizes
+    }
+}

@@ -611,6 +611,31 @@ fn arrow(old: &Option<String>, new: &Option<String>) -> String {
     format!("{} → {}", show(old), show(new))
 }
 
+impl FieldChange {
+    /// `version 1.0 → 1.1`
+    fn describe(&self) -> String {
+        format!("{} {}", self.field, arrow(&self.old, &self.new))
+    }
+}
+
+/// Every field change, `; `-separated.
+fn describe_fields(fields: &[FieldChange]) -> String {
+    fields
+        .iter()
+        .map(FieldChange::describe)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What happened to a register row, in words.
+fn register_change(r: &RegisterChange) -> String {
+    match r.change {
+        ChangeKind::Added => "new row".to_string(),
+        ChangeKind::Removed => "row removed".to_string(),
+        ChangeKind::Changed => describe_fields(&r.fields),
+    }
+}
+
 /// One line describing a changed document: `body; version 1.0 → 1.1; references +x −y`.
 pub fn summary_line(d: &DocumentChange) -> String {
     let mut parts = Vec::new();
@@ -636,7 +661,7 @@ pub fn summary_line(d: &DocumentChange) -> String {
         parts.push("text changed".into());
     }
     for f in &d.fields {
-        parts.push(format!("{} {}", f.field, arrow(&f.old, &f.new)));
+        parts.push(f.describe());
     }
     if !d.references_added.is_empty() || !d.references_removed.is_empty() {
         let refs: Vec<String> = d
@@ -681,27 +706,14 @@ fn human(base: &Side, head: &Side, c: &Comparison) -> String {
     if !c.soa.is_empty() {
         let _ = writeln!(out, "Statement of Applicability:");
         for s in &c.soa {
-            let fields: Vec<String> = s
-                .fields
-                .iter()
-                .map(|f| format!("{} {}", f.field, arrow(&f.old, &f.new)))
-                .collect();
-            let _ = writeln!(out, "  {:<8} {}: {}", s.control, s.title, fields.join("; "));
+            let fields = describe_fields(&s.fields);
+            let _ = writeln!(out, "  {:<8} {}: {fields}", s.control, s.title);
         }
     }
     if !c.register.is_empty() {
         let _ = writeln!(out, "Register:");
         for r in &c.register {
-            let what = match r.change {
-                ChangeKind::Added => "new row".to_string(),
-                ChangeKind::Removed => "row removed".to_string(),
-                ChangeKind::Changed => r
-                    .fields
-                    .iter()
-                    .map(|f| format!("{} {}", f.field, arrow(&f.old, &f.new)))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            };
+            let what = register_change(r);
             let _ = writeln!(out, "  {}: {what}", r.id);
         }
     }
@@ -769,33 +781,20 @@ fn markdown(base: &Side, head: &Side, c: &Comparison, report: &Report) -> String
             "\n#### Statement of Applicability\n\n| Control | Change |\n|---|---|"
         );
         for s in &c.soa {
-            let fields: Vec<String> = s
-                .fields
-                .iter()
-                .map(|f| format!("{} {}", f.field, arrow(&f.old, &f.new)))
-                .collect();
+            let fields = describe_fields(&s.fields);
             let _ = writeln!(
                 out,
                 "| {} {} | {} |",
                 s.control,
                 cell(&s.title),
-                cell(&fields.join("; "))
+                cell(&fields)
             );
         }
     }
     if !c.register.is_empty() {
         let _ = writeln!(out, "\n#### Register\n\n| Document | Change |\n|---|---|");
         for r in &c.register {
-            let what = match r.change {
-                ChangeKind::Added => "new row".to_string(),
-                ChangeKind::Removed => "row removed".to_string(),
-                ChangeKind::Changed => r
-                    .fields
-                    .iter()
-                    .map(|f| format!("{} {}", f.field, arrow(&f.old, &f.new)))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            };
+            let what = register_change(r);
             let _ = writeln!(out, "| `{}` | {} |", r.id, cell(&what));
         }
     }

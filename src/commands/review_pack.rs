@@ -495,19 +495,14 @@ impl Pack {
             ("Documents changed", &self.changed),
             ("Documents retired or removed", &self.retired),
         ] {
-            let _ = writeln!(
-                o,
-                "<h2>{heading} <span class=\"count\">{}</span></h2>",
-                entries.len()
-            );
-            if entries.is_empty() {
-                let _ = writeln!(o, "<p class=\"none\">None.</p>");
+            if !section_start(
+                &mut o,
+                heading,
+                entries.len(),
+                &["Document", "Version", "Changes", "Commits"],
+            ) {
                 continue;
             }
-            let _ = writeln!(
-                o,
-                "<table><thead><tr><th>Document</th><th>Version</th><th>Changes</th><th>Commits</th></tr></thead><tbody>"
-            );
             for e in entries {
                 let title = if e.url.is_empty() {
                     esc(&e.title)
@@ -550,19 +545,14 @@ impl Pack {
             ("Reviews overdue", &self.overdue),
             ("Reviews due before the next meeting", &self.due),
         ] {
-            let _ = writeln!(
-                o,
-                "<h2>{heading} <span class=\"count\">{}</span></h2>",
-                rows.len()
-            );
-            if rows.is_empty() {
-                let _ = writeln!(o, "<p class=\"none\">None.</p>");
+            if !section_start(
+                &mut o,
+                heading,
+                rows.len(),
+                &["Document", "Owner", "Review due"],
+            ) {
                 continue;
             }
-            let _ = writeln!(
-                o,
-                "<table><thead><tr><th>Document</th><th>Owner</th><th>Review due</th></tr></thead><tbody>"
-            );
             for r in rows {
                 let _ = writeln!(
                     o,
@@ -584,19 +574,9 @@ impl Pack {
             ),
             ("Open gaps", &self.gaps, "Gap"),
         ] {
-            let _ = writeln!(
-                o,
-                "<h2>{heading} <span class=\"count\">{}</span></h2>",
-                rows.len()
-            );
-            if rows.is_empty() {
-                let _ = writeln!(o, "<p class=\"none\">None.</p>");
+            if !section_start(&mut o, heading, rows.len(), &["Control", what]) {
                 continue;
             }
-            let _ = writeln!(
-                o,
-                "<table><thead><tr><th>Control</th><th>{what}</th></tr></thead><tbody>"
-            );
             for (id, title, change) in rows.iter() {
                 let _ = writeln!(
                     o,
@@ -666,6 +646,18 @@ fn days(d: i32) -> String {
         1 => "in 1 day".into(),
         d => format!("in {d} days"),
     }
+}
+
+/// A section's heading with its count, then "None." (returning `false`) or the head of its table.
+fn section_start(o: &mut String, heading: &str, count: usize, columns: &[&str]) -> bool {
+    let _ = writeln!(o, "<h2>{heading} <span class=\"count\">{count}</span></h2>");
+    if count == 0 {
+        let _ = writeln!(o, "<p class=\"none\">None.</p>");
+        return false;
+    }
+    let head: String = columns.iter().map(|c| format!("<th>{c}</th>")).collect();
+    let _ = writeln!(o, "<table><thead><tr>{head}</tr></thead><tbody>");
+    true
 }
 
 fn table3(o: &mut String, rows: &[(String, String, String)], a: &str, b: &str) {

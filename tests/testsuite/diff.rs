@@ -35,9 +35,7 @@ fn repo() -> Book {
             "policies/e-policy.md",
             &policy("e-policy", "1.0", "", "E text."),
         );
-    book.git("Alice", "2026-01-05", &["init", "-q", "-b", "main"]);
-    book.git("Alice", "2026-01-05", &["add", "."]);
-    book.git("Alice", "2026-01-05", &["commit", "-q", "-m", "Base"]);
+    book.init_repo("Alice", "2026-01-05", "Base");
     book.git("Alice", "2026-01-05", &["tag", "base"]);
     book
 }

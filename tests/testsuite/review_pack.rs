@@ -45,9 +45,7 @@ fn repo() -> Book {
                 "Unchanged; review overdue.",
             ),
         );
-    book.git("Alice", "2026-01-05", &["init", "-q", "-b", "main"]);
-    book.git("Alice", "2026-01-05", &["add", "."]);
-    book.git("Alice", "2026-01-05", &["commit", "-q", "-m", "Handbook"]);
+    book.init_repo("Alice", "2026-01-05", "Handbook");
     book.git("Alice", "2026-01-05", &["tag", "review-1"]);
     let book = book.doc(
         "policies/a-policy.md",
@@ -77,12 +75,7 @@ fn repo() -> Book {
             "policies/c-policy.md",
             &policy("c-policy", "1.0", "controls: [A.5.1]\n", "New."),
         );
-    book.git("Carol", "2026-03-01", &["add", "."]);
-    book.git(
-        "Carol",
-        "2026-03-01",
-        &["commit", "-q", "-m", "Retire B, add C"],
-    );
+    book.commit_all("Carol", "2026-03-01", "Retire B, add C");
     book
 }
 

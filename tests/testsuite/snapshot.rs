@@ -19,13 +19,7 @@ pub fn repo() -> Book {
             "policies/b-policy.md",
             &doc("b-policy", "B policy", "Untouched."),
         );
-    book.git("Alice Author", "2026-01-05", &["init", "-q", "-b", "main"]);
-    book.git("Alice Author", "2026-01-05", &["add", "."]);
-    book.git(
-        "Alice Author",
-        "2026-01-05",
-        &["commit", "-q", "-m", "Add the first policies"],
-    );
+    book.init_repo("Alice Author", "2026-01-05", "Add the first policies");
     let book = book.doc(
         "policies/a-policy.md",
         &doc("a-policy", "A policy", "Second version of [b-policy]."),

@@ -102,6 +102,18 @@ impl Book {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Make the handbook a git repository (branch `main`) whose first commit holds every file.
+    pub fn init_repo(&self, who: &str, date: &str, message: &str) {
+        self.git(who, date, &["init", "-q", "-b", "main"]);
+        self.commit_all(who, date, message);
+    }
+
+    /// Commit every change, new files included, as `who` on `date`.
+    pub fn commit_all(&self, who: &str, date: &str, message: &str) {
+        self.git(who, date, &["add", "."]);
+        self.git(who, date, &["commit", "-q", "-m", message]);
+    }
+
     /// Run the real binary in the handbook folder.
     pub fn cli(&self, args: &[&str]) -> Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_policybook"))
