@@ -26,7 +26,7 @@ pub struct Revision {
 }
 
 /// What the handbook's git history says, if it is in a repository.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct History {
     /// Content-relative path (`policies/a.md`) → revisions, newest first.
     pub by_path: BTreeMap<String, Vec<Revision>>,
@@ -41,13 +41,6 @@ pub enum Outcome {
     Read(History),
     Failed(String),
 }
-
-impl PartialEq for History {
-    fn eq(&self, other: &Self) -> bool {
-        self.by_path == other.by_path
-    }
-}
-impl Eq for History {}
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     let out = Command::new("git")

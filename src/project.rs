@@ -176,15 +176,16 @@ impl Project {
             edits.push((i, text));
         }
 
+        // Body edits change no id, title or path: one index serves every edit of the batch.
+        let (index, _) = Index::build(&self.handbook);
+        let cx = markdown::Context {
+            index: &index,
+            diagrams: &self.cache,
+        };
         let mut updated = Updated::default();
         for (i, text) in edits {
             let file = self.handbook.documents[i].file;
             self.sources.replace(file, text);
-            let (index, _) = Index::build(&self.handbook);
-            let cx = markdown::Context {
-                index: &index,
-                diagrams: &self.cache,
-            };
             let doc = &self.handbook.documents[i];
             let body = markdown::render(doc, &self.sources.get(file).text, &cx);
             let before: std::collections::BTreeSet<usize> =

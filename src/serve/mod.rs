@@ -39,7 +39,9 @@ pub enum Event {
 pub struct Live {
     pub project: Project,
     pub site: MemorySite,
-    /// Diagnostics of the current sources when they have errors (the site is then the last good one).
+    /// Every diagnostic of the current sources.
+    pub report: Report,
+    /// The report's errors as text, when there are any (the site is then the last good one).
     pub errors: Option<String>,
     /// Document pages to render once the errors are fixed.
     pending: BTreeSet<usize>,
@@ -66,6 +68,7 @@ impl Live {
         let mut live = Live {
             site: MemorySite::default(),
             project,
+            report: Report::default(),
             errors: None,
             pending: BTreeSet::new(),
             pending_attachments: false,
@@ -76,14 +79,21 @@ impl Live {
         Ok(live)
     }
 
+    /// Collect the current diagnostics; `true` when there are no errors, so the site may change.
+    fn judge(&mut self) -> bool {
+        self.report = self.project.report();
+        self.errors = self
+            .report
+            .has_errors()
+            .then(|| render_report(&self.report, &self.project));
+        self.errors.is_none()
+    }
+
     fn rebuild_all(&mut self) -> Result<(), Fatal> {
-        let report = self.project.report();
-        if report.has_errors() {
-            self.errors = Some(render_report(&report, &self.project));
+        if !self.judge() {
             return Ok(());
         }
         self.site = MemorySite::build(&self.project)?;
-        self.errors = None;
         self.pending.clear();
         self.pending_attachments = false;
         Ok(())
@@ -124,16 +134,12 @@ impl Live {
                 };
                 self.pending.extend(updated.pages);
                 self.pending_attachments |= updated.attachments;
-                let report = self.project.report();
-                if report.has_errors() {
-                    self.errors = Some(render_report(&report, &self.project));
-                } else {
+                if self.judge() {
                     let pages = std::mem::take(&mut self.pending);
                     let attachments = std::mem::take(&mut self.pending_attachments);
                     self.site
                         .update_documents(&self.project, pages, attachments)?;
                     self.print_stale = true;
-                    self.errors = None;
                 }
             }
         }
@@ -256,12 +262,12 @@ fn print_state(live: &Live, started: Instant) {
                     if pages == 1 { "" } else { "s" }
                 ),
             };
-            let report = live.project.report();
-            let _ = diagnostics::print(&report, &live.project.sources, Format::Human);
+            let report = &live.report;
+            let _ = diagnostics::print(report, &live.project.sources, Format::Human);
             eprintln!(
                 "{how} ({} documents) in {ms:.0} ms{}",
                 live.project.handbook.documents.len(),
-                diagnostics::summary(&report)
+                diagnostics::summary(report)
                     .map(|s| format!(" with {s}"))
                     .unwrap_or_default()
             );
