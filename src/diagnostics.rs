@@ -169,6 +169,27 @@ impl Sources {
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
     }
+
+    /// Drop the text of every file no diagnostic of `report` points into: a one-shot build needs
+    /// the sources again only to print the diagnostics, and large handbooks hold tens of megabytes
+    /// of Markdown.
+    pub fn keep_only_reported(&mut self, report: &Report) {
+        let mut keep = vec![false; self.files.len()];
+        for d in &report.diagnostics {
+            let places = d.location.iter().chain(d.related.iter().map(|(l, _)| l));
+            for place in places {
+                if let Some(k) = keep.get_mut(place.file.0) {
+                    *k = true;
+                }
+            }
+        }
+        for (file, keep) in self.files.iter_mut().zip(keep) {
+            if !keep {
+                file.text = String::new();
+                file.line_starts = vec![0];
+            }
+        }
+    }
 }
 
 impl<'a> Files<'a> for Sources {

@@ -256,11 +256,22 @@ impl Clock {
 
     pub fn lap(&mut self, stage: &str) {
         if self.enabled {
+            let peak = peak_memory_mib()
+                .map(|mib| format!("  (peak {mib} MiB)"))
+                .unwrap_or_default();
             eprintln!(
-                "{:>8.1} ms  {stage}",
+                "{:>8.1} ms  {stage}{peak}",
                 self.last.elapsed().as_secs_f64() * 1e3
             );
         }
         self.last = Instant::now();
     }
+}
+
+/// The process's peak resident memory so far, where the system tells it (Linux).
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }

@@ -38,7 +38,7 @@ pub struct Built {
 
 /// Run the pipeline. `Err` is for problems outside the content (I/O, a refused output folder).
 pub fn run(options: &Options) -> Result<Built, Fatal> {
-    let project = Project::analyse(Settings {
+    let mut project = Project::analyse(Settings {
         root: options.root.clone(),
         strict: options.strict,
         verbose: options.verbose,
@@ -48,6 +48,8 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
     })?;
     let mut clock = Clock::new(options.verbose);
     let report = project.report();
+    // The pages are made from the rendered bodies: only the diagnostics need the Markdown again.
+    project.sources.keep_only_reported(&report);
     clock.lap("check anchors, collect diagnostics");
     let handbook = &project.handbook;
     let model = project.model();

@@ -122,6 +122,8 @@ pub fn render(doc: &Document, source: &str, cx: &Context) -> RenderedBody {
     let events = r.rewrite(events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // Every body is held until the site is written: keep no slack (diagrams overshoot the guess).
+    html.shrink_to_fit();
     out.html = html;
     out
 }

@@ -256,9 +256,18 @@ fn nav_script(documents: &[Document]) -> String {
 /// Render every page into `sink`.
 pub fn write_site(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<Stats, Fatal> {
     let counting = Counting::new(sink);
-    write_documents(model, theme, &counting, 0..model.handbook.documents.len())?;
-    write_shared(model, theme, &counting)?;
-    write_print(model, theme, &counting)?;
+    // The shared pages and the print page are mostly serial work: they run beside the document
+    // pages, which fill whichever cores are left.
+    let (documents, (shared, print)) = rayon::join(
+        || write_documents(model, theme, &counting, 0..model.handbook.documents.len()),
+        || {
+            rayon::join(
+                || write_shared(model, theme, &counting),
+                || write_print(model, theme, &counting),
+            )
+        },
+    );
+    documents.and(shared).and(print)?;
     write_assets(model, theme, sink)?;
     Ok(counting.stats())
 }

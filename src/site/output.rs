@@ -81,8 +81,14 @@ fn absolute(path: &Path) -> Result<PathBuf, Fatal> {
 }
 
 /// A folder being filled with the next site. Dropped without [`Staging::commit`], it is removed.
+///
+/// A file identical to the one at the same place in the previous site is hard-linked from it
+/// instead of written again: a rebuild allocates, writes and later frees only what changed, and an
+/// unchanged page keeps its modification time (so deploy tools see it as unchanged).
 pub struct Staging {
     dir: PathBuf,
+    /// The current site, when there is one of ours to reuse files from.
+    previous: Option<PathBuf>,
     committed: bool,
 }
 
@@ -105,6 +111,7 @@ impl Staging {
         fs::create_dir(&dir).map_err(|e| Fatal::io("create", &dir, e))?;
         let staging = Staging {
             dir,
+            previous: out.join(MARKER).is_file().then(|| out.to_path_buf()),
             committed: false,
         };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
@@ -121,7 +128,23 @@ impl Staging {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| Fatal::io("create", parent, e))?;
         }
+        if self.link_unchanged(rel, &path, bytes) {
+            return Ok(());
+        }
         fs::write(&path, bytes).map_err(|e| Fatal::io("write", &path, e))
+    }
+
+    /// Hard-link `rel` from the previous site when it holds exactly `bytes` there. Anything
+    /// unexpected (no such file, a link, another file system) just means "write it".
+    fn link_unchanged(&self, rel: &str, path: &Path, bytes: &[u8]) -> bool {
+        let Some(previous) = &self.previous else {
+            return false;
+        };
+        let old = previous.join(rel);
+        let same = fs::symlink_metadata(&old)
+            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(&old).is_ok_and(|content| content == bytes);
+        same && fs::hard_link(&old, path).is_ok()
     }
 
     pub fn write_stream(&self, rel: &str, fill: &mut crate::site::Fill) -> Result<(), Fatal> {
@@ -204,6 +227,46 @@ mod tests {
         let err = check_output_dir(&foreign, &content).unwrap_err();
         assert!(err.message.contains("not created by policybook"));
         assert!(check_output_dir(&tmp.path().join("new-site"), &content).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rebuild_links_unchanged_files_and_writes_changed_ones() {
+        use std::os::unix::fs::MetadataExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("site");
+        let s = Staging::create(&out).unwrap();
+        s.write("same.html", b"unchanged").unwrap();
+        s.write("d/edit.html", b"before").unwrap();
+        s.write("grow.html", b"short").unwrap();
+        s.commit(&out).unwrap();
+        let inode = |rel: &str| fs::metadata(out.join(rel)).unwrap().ino();
+        let (same, edit, grow) = (inode("same.html"), inode("d/edit.html"), inode("grow.html"));
+
+        let s = Staging::create(&out).unwrap();
+        s.write("same.html", b"unchanged").unwrap();
+        s.write("d/edit.html", b"after!").unwrap();
+        s.write("grow.html", b"longer now").unwrap();
+        // A failed build keeps the old site whole, linked files included.
+        drop(s);
+        assert_eq!(fs::read(out.join("same.html")).unwrap(), b"unchanged");
+        assert_eq!(fs::read(out.join("d/edit.html")).unwrap(), b"before");
+
+        let s = Staging::create(&out).unwrap();
+        s.write("same.html", b"unchanged").unwrap();
+        s.write("d/edit.html", b"after!").unwrap();
+        s.write("grow.html", b"longer now").unwrap();
+        s.commit(&out).unwrap();
+        assert_eq!(inode("same.html"), same, "unchanged file reused");
+        assert_ne!(
+            inode("d/edit.html"),
+            edit,
+            "same length, other bytes: written"
+        );
+        assert_ne!(inode("grow.html"), grow);
+        assert_eq!(fs::read(out.join("d/edit.html")).unwrap(), b"after!");
+        assert_eq!(fs::read(out.join("grow.html")).unwrap(), b"longer now");
+        assert_eq!(fs::metadata(out.join("same.html")).unwrap().nlink(), 1);
     }
 
     #[test]
