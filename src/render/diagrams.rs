@@ -37,6 +37,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,7 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Engine identity; part of every cache key.
 pub const ENGINE_VERSION: &str = "merman 0.10.0-alpha.1";
 /// Version of this module's pre/post-processing; bump when output changes.
-const PIPELINE_VERSION: &str = "policybook-diagrams 4";
+const PIPELINE_VERSION: &str = "policybook-diagrams 5";
 /// Mermaid theme the engine draws with (its greys become CSS variables).
 const THEME: &str = "neutral";
 /// Mermaid `look` (`classic`: flat shapes, as mermaid.js 11 draws them).
@@ -478,6 +479,24 @@ fn clean_prefix(raw: &str) -> String {
 
 /// Draws one diagram as inline SVG markup (no XML prolog).
 pub fn render(req: &DiagramRequest) -> Result<String, DiagramError> {
+    let (svg, prefix) = draw(req)?;
+    Ok(postprocess(&svg, &prefix, req.fallback_label))
+}
+
+/// For `benches/diagrams.rs`: the engine's SVG before [`postprocess`], and the root id.
+#[doc(hidden)]
+pub fn bench_draw(req: &DiagramRequest) -> Result<(String, String), DiagramError> {
+    draw(req)
+}
+
+/// For `benches/diagrams.rs`: post-processing alone.
+#[doc(hidden)]
+pub fn bench_postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
+    postprocess(svg, prefix, fallback_label)
+}
+
+/// The engine's SVG (not yet post-processed) and the id of its root.
+fn draw(req: &DiagramRequest) -> Result<(String, String), DiagramError> {
     diagram_kind(req.source)?;
     let source = prepare_source(req.source, req.links)?;
     // The SVG root is `<prefix>-svg` (the caller may give `<prefix>` to a wrapping element);
@@ -514,7 +533,7 @@ pub fn render(req: &DiagramRequest) -> Result<String, DiagramError> {
             ));
         }
     };
-    Ok(postprocess(&svg, &prefix, req.fallback_label))
+    Ok((svg, prefix))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,33 +542,92 @@ pub fn render(req: &DiagramRequest) -> Result<String, DiagramError> {
 
 /// One piece of the SVG markup.
 enum Piece<'a> {
-    /// Text, comments, CDATA, closing tags: copied verbatim.
+    /// Text, comments, CDATA, processing instructions: copied verbatim. The whole text of a
+    /// `<style>` element is one `Raw` piece.
     Raw(&'a str),
-    /// An opening (or self-closing) tag.
-    Tag {
+    /// An opening (or self-closing) tag; its attributes are `Markup::attrs[attrs]`.
+    Open {
         name: &'a str,
-        attrs: Vec<(&'a str, &'a str)>,
+        attrs: Range<usize>,
         self_closing: bool,
     },
+    /// A closing tag (`text` is copied verbatim).
+    Close { name: &'a str, text: &'a str },
 }
 
-/// Splits SVG markup into tags and the rest. Attribute values are kept escaped.
-fn tokenize(svg: &str) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    let b = svg.as_bytes();
+/// SVG markup split into pieces. The attributes of all tags share one vector, so tokenizing
+/// allocates twice, not once per tag. Attribute values are kept escaped.
+struct Markup<'a> {
+    pieces: Vec<Piece<'a>>,
+    attrs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Markup<'a> {
+    fn attrs(&self, range: &Range<usize>) -> &[(&'a str, &'a str)] {
+        &self.attrs[range.clone()]
+    }
+
+    /// Attributes of every opening tag.
+    fn all_attrs(&self) -> &[(&'a str, &'a str)] {
+        &self.attrs
+    }
+
+    /// The index of the `Close` piece matching the `Open` piece at `open`, if the markup is
+    /// balanced up to there.
+    fn matching_close(&self, open: usize) -> Option<usize> {
+        let Piece::Open { name, .. } = &self.pieces[open] else {
+            return None;
+        };
+        let mut depth = 0usize;
+        for (i, p) in self.pieces.iter().enumerate().skip(open + 1) {
+            match p {
+                Piece::Open {
+                    self_closing: false,
+                    ..
+                } => depth += 1,
+                Piece::Close { name: closing, .. } => {
+                    if depth == 0 {
+                        return (closing == name).then_some(i);
+                    }
+                    depth -= 1;
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// The position of ASCII byte `c` in `s` at or after `from`. Most searches here end within a
+/// few bytes (the next `<`, the closing quote), where a plain loop beats `memchr`'s set-up;
+/// longer ones go on with `str::find`.
+#[inline]
+fn find_byte(s: &str, from: usize, c: u8) -> Option<usize> {
+    let b = s.as_bytes();
+    let head = b.len().min(from + 32);
+    if let Some(p) = b.get(from..head)?.iter().position(|&x| x == c) {
+        return Some(from + p);
+    }
+    let mut k = head;
+    while !s.is_char_boundary(k) {
+        k += 1;
+    }
+    s[k..].find(char::from(c)).map(|p| k + p)
+}
+
+fn tokenize(svg: &str) -> Markup<'_> {
+    let mut pieces = Vec::with_capacity(svg.len() / 48);
+    let mut attrs = Vec::with_capacity(svg.len() / 24);
     let mut i = 0;
     let mut text_start = 0;
-    while i < b.len() {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
-        }
+    while let Some(at) = find_byte(svg, i, b'<') {
+        i = at;
         let rest = &svg[i..];
         let special_end = if rest.starts_with("<!--") {
             rest.find("-->").map(|e| e + 3)
         } else if rest.starts_with("<![CDATA[") {
             rest.find("]]>").map(|e| e + 3)
-        } else if rest.starts_with("<?") || rest.starts_with("<!") || rest.starts_with("</") {
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
             rest.find('>').map(|e| e + 1)
         } else {
             None
@@ -558,41 +636,79 @@ fn tokenize(svg: &str) -> Vec<Piece<'_>> {
             i += len;
             continue;
         }
+        if let Some(after) = rest.strip_prefix("</") {
+            let Some(end) = find_byte(after, 0, b'>') else {
+                i += 1;
+                continue;
+            };
+            if text_start < i {
+                pieces.push(Piece::Raw(&svg[text_start..i]));
+            }
+            pieces.push(Piece::Close {
+                name: after[..end].trim(),
+                text: &rest[..end + 3],
+            });
+            i += end + 3;
+            text_start = i;
+            continue;
+        }
         if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
             i += 1;
             continue;
         }
-        // Parse an opening tag.
-        let Some((name, attrs, self_closing, len)) = parse_tag(rest) else {
+        let first_attr = attrs.len();
+        let Some((name, self_closing, len)) = parse_tag(rest, &mut attrs) else {
+            attrs.truncate(first_attr);
             i += 1;
             continue;
         };
         if text_start < i {
-            out.push(Piece::Raw(&svg[text_start..i]));
+            pieces.push(Piece::Raw(&svg[text_start..i]));
         }
-        out.push(Piece::Tag {
+        pieces.push(Piece::Open {
             name,
-            attrs,
+            attrs: first_attr..attrs.len(),
             self_closing,
         });
         i += len;
         text_start = i;
+        if !self_closing && (name == "style" || name == "script") {
+            // Raw text: a `<` in a style sheet starts no tag.
+            let mut end = svg.len();
+            let mut from = i;
+            while let Some(pos) = svg[from..].find("</") {
+                let at = from + pos;
+                if svg[at + 2..].starts_with(name) {
+                    end = at;
+                    break;
+                }
+                from = at + 2;
+            }
+            if i < end {
+                pieces.push(Piece::Raw(&svg[i..end]));
+            }
+            i = end;
+            text_start = end;
+        }
     }
-    if text_start < b.len() {
-        out.push(Piece::Raw(&svg[text_start..]));
+    if text_start < svg.len() {
+        pieces.push(Piece::Raw(&svg[text_start..]));
     }
-    out
+    Markup { pieces, attrs }
 }
 
-#[allow(clippy::type_complexity)]
-fn parse_tag(s: &str) -> Option<(&str, Vec<(&str, &str)>, bool, usize)> {
+/// Parses the opening tag at the start of `s`, appending its attributes to `attrs`; returns
+/// (name, self-closing, length).
+fn parse_tag<'a>(
+    s: &'a str,
+    attrs: &mut Vec<(&'a str, &'a str)>,
+) -> Option<(&'a str, bool, usize)> {
     let b = s.as_bytes();
     let mut i = 1;
     while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
         i += 1;
     }
     let name = &s[1..i];
-    let mut attrs = Vec::new();
     loop {
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
@@ -601,10 +717,10 @@ fn parse_tag(s: &str) -> Option<(&str, Vec<(&str, &str)>, bool, usize)> {
             return None;
         }
         if b[i] == b'>' {
-            return Some((name, attrs, false, i + 1));
+            return Some((name, false, i + 1));
         }
         if b[i] == b'/' && b.get(i + 1) == Some(&b'>') {
-            return Some((name, attrs, true, i + 2));
+            return Some((name, true, i + 2));
         }
         let start = i;
         while i < b.len()
@@ -636,31 +752,84 @@ fn parse_tag(s: &str) -> Option<(&str, Vec<(&str, &str)>, bool, usize)> {
             return None;
         }
         let vstart = i + 1;
-        let vend = vstart + s[vstart..].find(quote as char)?;
+        let vend = find_byte(s, vstart, quote)?;
         attrs.push((key, &s[vstart..vend]));
         i = vend + 1;
     }
 }
 
-struct Post {
-    /// Unscoped id → its new, scoped and unique, id.
-    renames: HashMap<String, String>,
+/// FxHash (as in rustc) for the sets of ids and class names: short keys, many lookups, where
+/// SipHash showed in profiles. The input is the author's own diagram, so flooding is no concern.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
-impl Post {
-    fn id<'v>(&self, id: &'v str) -> Cow<'v, str> {
-        match self.renames.get(id) {
-            Some(new) => Cow::Owned(new.clone()),
-            None => Cow::Borrowed(id),
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
         }
     }
 
-    /// Rewrites `url(#id)` references in a value.
-    fn urls<'v>(&self, text: &'v str) -> Cow<'v, str> {
-        if self.renames.is_empty() || !text.contains("url(") {
-            return Cow::Borrowed(text);
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+type FxHashSet<T> = HashSet<T, FxBuild>;
+type FxHashMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// Whether `text` contains `url(`: looks at each `(` (most values have none).
+fn has_url(text: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = find_byte(text, from, b'(') {
+        if p >= 3 && &text.as_bytes()[p - 3..p] == b"url" {
+            return true;
         }
-        let mut out = String::with_capacity(text.len() + 16);
+        from = p + 1;
+    }
+    false
+}
+
+struct Post<'a> {
+    /// Unscoped id → its new, scoped and unique, id.
+    renames: FxHashMap<&'a str, String>,
+}
+
+impl Post<'_> {
+    fn id<'v>(&'v self, id: &'v str) -> &'v str {
+        self.renames.get(id).map_or(id, String::as_str)
+    }
+
+    /// Writes `text` with its `url(#id)` references rewritten.
+    fn urls(&self, text: &str, out: &mut String) {
+        if self.renames.is_empty() || !has_url(text) {
+            out.push_str(text);
+            return;
+        }
         let mut rest = text;
         while let Some(pos) = rest.find("url(") {
             out.push_str(&rest[..pos + 4]);
@@ -677,7 +846,7 @@ impl Post {
                 Some(id) if self.renames.contains_key(id) => {
                     out.push_str(quote);
                     out.push('#');
-                    out.push_str(&self.id(id));
+                    out.push_str(self.id(id));
                     out.push_str(quote);
                 }
                 _ => out.push_str(inner),
@@ -685,15 +854,14 @@ impl Post {
             rest = &rest[inner_end..];
         }
         out.push_str(rest);
-        Cow::Owned(out)
     }
 
-    /// Rewrites `#id` in CSS selectors.
-    fn selector<'v>(&self, text: &'v str) -> Cow<'v, str> {
+    /// Writes a CSS selector with `#id` rewritten.
+    fn selector(&self, text: &str, out: &mut String) {
         if self.renames.is_empty() || !text.contains('#') {
-            return Cow::Borrowed(text);
+            out.push_str(text);
+            return;
         }
-        let mut out = String::with_capacity(text.len() + 16);
         let mut rest = text;
         while let Some(pos) = rest.find('#') {
             out.push_str(&rest[..=pos]);
@@ -703,26 +871,25 @@ impl Post {
                     !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.' || c == ':')
                 })
                 .unwrap_or(rest.len());
-            // The id may be followed by `.class`/`:hover`: try the longest id first.
-            let cuts = rest[..end]
+            // The id may be followed by `.class`/`:hover`: try the longest id first, cutting
+            // only where a class or pseudo-class could begin.
+            let word = &rest[..end];
+            let matched = word
                 .char_indices()
+                .filter(|&(i, c)| i > 0 && (c == '.' || c == ':'))
                 .map(|(i, _)| i)
-                .skip(1)
-                .chain([end]);
-            let matched = cuts
-                .collect::<Vec<_>>()
-                .into_iter()
+                .chain([end])
                 .rev()
-                .find(|&cut| self.renames.contains_key(&rest[..cut]));
+                .find(|&cut| self.renames.contains_key(&word[..cut]));
             if let Some(cut) = matched {
-                out.push_str(&self.id(&rest[..cut]));
+                out.push_str(self.id(&word[..cut]));
                 rest = &rest[cut..];
             }
         }
         out.push_str(rest);
-        Cow::Owned(out)
     }
 
+    /// Writes a style sheet with ids scoped and colours themed.
     fn css(&self, css: &str, out: &mut String) {
         let b = css.as_bytes();
         let mut start = 0;
@@ -738,7 +905,7 @@ impl Post {
             match c {
                 b'"' | b'\'' => quote = Some(c),
                 b'{' => {
-                    out.push_str(&self.selector(&css[start..i]));
+                    self.selector(&css[start..i], out);
                     out.push('{');
                     start = i + 1;
                     depth += 1;
@@ -763,62 +930,75 @@ impl Post {
     }
 
     fn declaration(&self, decl: &str, out: &mut String) {
-        let Some((prop, value)) = decl.split_once(':') else {
+        let Some(colon) = find_byte(decl, 0, b':') else {
             out.push_str(decl);
             return;
         };
-        let value = self.urls(value);
+        let (prop, value) = (&decl[..colon], &decl[colon + 1..]);
         out.push_str(prop);
         out.push(':');
-        if is_color_property(prop.trim()) {
-            out.push_str(&themed_colors(&value));
+        // References first, so that an id is never read as a colour (`url(#fff)`).
+        let scoped;
+        let value = if !self.renames.is_empty() && has_url(value) {
+            let mut s = String::with_capacity(value.len() + 16);
+            self.urls(value, &mut s);
+            scoped = s;
+            scoped.as_str()
         } else {
-            out.push_str(&value);
+            value
+        };
+        if is_color_property(prop.trim()) {
+            out.push_str(&themed_colors(value));
+        } else {
+            out.push_str(value);
         }
     }
 
-    fn style_attr<'v>(&self, style: &'v str) -> Cow<'v, str> {
-        if !style.contains(':') {
-            return Cow::Borrowed(style);
-        }
-        let mut out = String::with_capacity(style.len() + 64);
-        for (i, d) in style.split(';').enumerate() {
-            if i > 0 {
-                out.push(';');
-            }
-            if d.contains(':') {
-                self.declaration(d, &mut out)
+    fn style_attr(&self, style: &str, out: &mut String) {
+        let mut rest = style;
+        loop {
+            let end = find_byte(rest, 0, b';').unwrap_or(rest.len());
+            let d = &rest[..end];
+            if d.as_bytes().contains(&b':') {
+                self.declaration(d, out)
             } else {
                 out.push_str(d)
             }
+            if end == rest.len() {
+                break;
+            }
+            out.push(';');
+            rest = &rest[end + 1..];
         }
-        Cow::Owned(out)
     }
 
-    fn attr<'v>(&self, key: &str, value: &'v str) -> Cow<'v, str> {
+    /// Writes an attribute value with ids scoped and colours themed.
+    fn attr(&self, key: &str, value: &str, out: &mut String) {
         match key {
-            "id" => self.id(value),
-            "style" => self.style_attr(value),
-            "aria-labelledby" | "aria-describedby" | "aria-controls" | "aria-owns" => Cow::Owned(
-                value
-                    .split_whitespace()
-                    .map(|v| self.id(v))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            "id" => out.push_str(self.id(value)),
+            "style" => self.style_attr(value, out),
+            "aria-labelledby" | "aria-describedby" | "aria-controls" | "aria-owns" => {
+                for (i, v) in value.split_whitespace().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(self.id(v));
+                }
+            }
             "fill" | "stroke" | "stop-color" | "lighting-color" | "color" => {
                 match themed_colors(value) {
-                    Cow::Borrowed(_) => self.urls(value),
-                    Cow::Owned(v) => Cow::Owned(v),
+                    Cow::Borrowed(_) => self.urls(value, out),
+                    Cow::Owned(v) => out.push_str(&v),
                 }
             }
             "href" | "xlink:href" => match value.strip_prefix('#') {
                 Some(id) if self.renames.contains_key(id) => {
-                    Cow::Owned(format!("#{}", self.id(id)))
+                    out.push('#');
+                    out.push_str(self.id(id));
                 }
-                _ => Cow::Borrowed(value),
+                _ => out.push_str(value),
             },
-            _ => self.urls(value),
+            _ => self.urls(value, out),
         }
     }
 }
@@ -848,68 +1028,551 @@ fn is_color_property(prop: &str) -> bool {
             && !p.contains("style"))
 }
 
-/// Every number in path data or a point list, rounded to two decimals (`12.3456` → `12.35`,
-/// `-0.001` → `0`); everything between the numbers is kept.
-fn round_numbers(data: &str) -> String {
-    let bytes = data.as_bytes();
-    let mut out = String::with_capacity(data.len() / 2);
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let starts_number = c.is_ascii_digit()
-            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
-            || (c == b'-'
-                && bytes
-                    .get(i + 1)
-                    .is_some_and(|n| n.is_ascii_digit() || *n == b'.'));
-        if !starts_number {
-            out.push(c as char);
+// ---------------------------------------------------------------------------------------------
+// Unused CSS and definitions
+// ---------------------------------------------------------------------------------------------
+
+/// What occurs in one SVG (its `foreignObject` HTML included), for deciding which CSS rules
+/// can match nothing in it.
+struct Facts<'a> {
+    /// The root's id: only selectors starting with `#<root>` are judged (they can reach
+    /// nothing outside the SVG).
+    root: &'a str,
+    classes: FxHashSet<&'a str>,
+    elements: FxHashSet<&'a str>,
+    attrs: &'a [(&'a str, &'a str)],
+    /// Answers of [`Facts::may_have_attr`] so far (style sheets repeat the same few).
+    attr_answers: std::cell::RefCell<Vec<(String, Option<String>, bool)>>,
+}
+
+impl<'a> Facts<'a> {
+    fn gather(markup: &'a Markup<'a>, root: &'a str) -> Self {
+        let mut classes = FxHashSet::default();
+        let mut elements = FxHashSet::default();
+        // Class values repeat (`node default`, `label`): split each distinct one once.
+        let mut values = FxHashSet::default();
+        let mut last_name = "";
+        for p in &markup.pieces {
+            if let Piece::Open { name, attrs, .. } = p {
+                if *name != last_name {
+                    elements.insert(*name);
+                    last_name = name;
+                }
+                for &(k, v) in markup.attrs(attrs) {
+                    if k.eq_ignore_ascii_case("class") && values.insert(v) {
+                        classes.extend(v.split_ascii_whitespace());
+                    }
+                }
+            }
+        }
+        Facts {
+            root,
+            classes,
+            elements,
+            attrs: markup.all_attrs(),
+            attr_answers: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    // Names are compared ignoring ASCII case: the conservative choice (HTML element names, and
+    // class names in quirks mode, match that way).
+    fn has_class(&self, class: &str) -> bool {
+        self.classes.contains(class) || self.classes.iter().any(|c| c.eq_ignore_ascii_case(class))
+    }
+
+    fn has_element(&self, name: &str) -> bool {
+        // Post-processing adds `<title>`.
+        name.eq_ignore_ascii_case("title")
+            || self.elements.contains(name)
+            || self.elements.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether some element may have attribute `name` (with `value`, if given). Only `data-*`
+    /// attributes are judged: post-processing adds or changes others (`role`, `width`, …).
+    fn may_have_attr(&self, name: &str, value: Option<&str>) -> bool {
+        if !name
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("data-"))
+        {
+            return true;
+        }
+        if let Some(&(_, _, answer)) = self
+            .attr_answers
+            .borrow()
+            .iter()
+            .find(|(n, v, _)| n == name && v.as_deref() == value)
+        {
+            return answer;
+        }
+        let answer = self.attrs.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case(name)
+                && value.is_none_or(|want| {
+                    v.eq_ignore_ascii_case(want) || v.contains('&') || want.contains('&')
+                })
+        });
+        self.attr_answers
+            .borrow_mut()
+            .push((name.to_string(), value.map(str::to_string), answer));
+        answer
+    }
+}
+
+fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c >= 0x80
+}
+
+/// The end of the identifier starting at `i`.
+fn ident_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_ident_byte(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the bracket closing the one at `open` (`(`…`)` or `[`…`]`), skipping
+/// strings and nested brackets.
+fn skip_bracket(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (i, &c) in b.iter().enumerate().skip(open) {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            b'"' | b'\'' => quote = Some(c),
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether one complex selector may match something in the SVG. `false` only when it surely
+/// cannot: it starts at the root (`#<root>`) and needs a class, element or `data-*` attribute
+/// that occurs nowhere in the SVG, or `:root` below the root. Requirements inside functional
+/// pseudo-classes (`:not(…)`, `:is(…)`, …) are not used; anything not understood (escapes,
+/// namespaces, sibling combinators that could leave the SVG) means "may match".
+fn selector_may_match(sel: &str, facts: &Facts) -> bool {
+    let b = sel.trim().as_bytes();
+    let root = facts.root.as_bytes();
+    if b.first() != Some(&b'#')
+        || !b[1..].starts_with(root)
+        || b.get(1 + root.len()).is_some_and(|&c| is_ident_byte(c))
+        || b.contains(&b'\\')
+    {
+        return true;
+    }
+    let mut i = 1 + root.len();
+    // At the start of a compound selector below the root (after a descendant or child
+    // combinator).
+    let mut compound_start = false;
+    let mut below_root = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'>' => {
+                compound_start = true;
+                below_root = true;
+                i += 1;
+            }
+            b'+' | b'~' | b'|' | b'&' => return true,
+            b'.' => {
+                let end = ident_end(b, i + 1);
+                // `from_utf8` cannot fail at ASCII boundaries of a `&str`.
+                let class = std::str::from_utf8(&b[i + 1..end]).unwrap_or("");
+                if class.is_empty() {
+                    return true;
+                }
+                if !facts.has_class(class) {
+                    return false;
+                }
+                compound_start = false;
+                i = end;
+            }
+            b'#' => {
+                i = ident_end(b, i + 1);
+                compound_start = false;
+            }
+            b'*' => {
+                i += 1;
+                compound_start = false;
+            }
+            b'[' => {
+                let Some(end) = skip_bracket(b, i) else {
+                    return true;
+                };
+                let inner = std::str::from_utf8(&b[i + 1..end - 1]).unwrap_or("").trim();
+                let name_end = ident_end(inner.as_bytes(), 0);
+                let (name, rest) = inner.split_at(name_end);
+                let rest = rest.trim_start();
+                let may = if rest.is_empty() {
+                    facts.may_have_attr(name, None)
+                } else if let Some(value) = rest.strip_prefix('=') {
+                    let value = value.trim();
+                    let unquoted = match value.as_bytes().first() {
+                        Some(&q @ (b'"' | b'\''))
+                            if value.len() >= 2 && value.ends_with(q as char) =>
+                        {
+                            Some(&value[1..value.len() - 1])
+                        }
+                        Some(_) if value.bytes().all(is_ident_byte) => Some(value),
+                        // A case flag (`i`/`s`) or anything else: not judged.
+                        _ => None,
+                    };
+                    unquoted.is_none_or(|v| facts.may_have_attr(name, Some(v)))
+                } else {
+                    true
+                };
+                if !may {
+                    return false;
+                }
+                compound_start = false;
+                i = end;
+            }
+            b':' => {
+                let mut j = i + 1;
+                if b.get(j) == Some(&b':') {
+                    j += 1;
+                }
+                let end = ident_end(b, j);
+                let name = &b[j..end];
+                if below_root && name.eq_ignore_ascii_case(b"root") {
+                    // `:root` has no ancestors, so it is never inside the SVG.
+                    return false;
+                }
+                i = end;
+                if b.get(i) == Some(&b'(') {
+                    let Some(close) = skip_bracket(b, i) else {
+                        return true;
+                    };
+                    i = close;
+                }
+                compound_start = false;
+            }
+            c if is_ident_byte(c) && compound_start => {
+                let end = ident_end(b, i);
+                let name = std::str::from_utf8(&b[i..end]).unwrap_or("");
+                if !facts.has_element(name) {
+                    return false;
+                }
+                compound_start = false;
+                i = end;
+            }
+            _ => return true,
+        }
+    }
+    true
+}
+
+/// Splits a selector list at top-level commas.
+fn split_selector_list(list: &str) -> impl Iterator<Item = &str> {
+    let b = list.as_bytes();
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut start = 0;
+    let mut parts = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            b'"' | b'\'' => quote = Some(c),
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                parts.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&list[start..]);
+    parts.into_iter()
+}
+
+/// One top-level item of a style sheet: `css[start..end]`, with `brace` the index of its
+/// `{` for a rule or block at-rule (`None` for a statement such as `@import …;`).
+struct CssItem {
+    start: usize,
+    brace: Option<usize>,
+    end: usize,
+}
+
+/// The top-level items of a style sheet, or `None` if it is not balanced (then nothing is
+/// pruned).
+fn css_items(css: &str) -> Option<Vec<CssItem>> {
+    let b = css.as_bytes();
+    let mut items = Vec::new();
+    let (mut i, mut start, mut depth) = (0, 0, 0usize);
+    let mut brace = None;
+    let mut quote = None;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
             i += 1;
             continue;
         }
-        let start = i;
-        i += 1;
-        let mut seen_dot = c == b'.';
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii_digit() {
-                i += 1;
-            } else if b == b'.' && !seen_dot {
-                seen_dot = true;
-                i += 1;
-            } else if (b == b'e' || b == b'E')
-                && bytes
-                    .get(i + 1)
-                    .is_some_and(|n| n.is_ascii_digit() || *n == b'-' || *n == b'+')
-            {
-                i += 2;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
-                break;
-            } else {
-                break;
+        match c {
+            b'"' | b'\'' => quote = Some(c),
+            b'\\' => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2 + css[i + 2..].find("*/")? + 2;
+                continue;
             }
+            b'{' => {
+                if depth == 0 {
+                    brace = Some(i);
+                }
+                depth += 1;
+            }
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    items.push(CssItem {
+                        start,
+                        brace: brace.take(),
+                        end: i + 1,
+                    });
+                    start = i + 1;
+                }
+            }
+            b';' if depth == 0 => {
+                items.push(CssItem {
+                    start,
+                    brace: None,
+                    end: i + 1,
+                });
+                start = i + 1;
+            }
+            _ => {}
         }
-        let token = &data[start..i];
-        match token.parse::<f64>() {
-            Ok(n) => {
-                let rounded = (n * 100.0).round() / 100.0;
-                let text = format!("{rounded:.2}");
-                let text = text.trim_end_matches('0').trim_end_matches('.');
-                let text = if text == "-0" { "0" } else { text };
-                // The original may have relied on a sign or a second dot to separate two numbers
-                // (`1.5-2`, `0.5.5`); keep them apart.
-                if !text.starts_with('-') && out.ends_with(|c: char| c.is_ascii_digit() || c == '.')
-                {
-                    out.push(' ');
+        i += 1;
+    }
+    if depth != 0 || quote.is_some() {
+        return None;
+    }
+    if start < b.len() {
+        items.push(CssItem {
+            start,
+            brace: None,
+            end: b.len(),
+        });
+    }
+    Some(items)
+}
+
+fn contains_animation(text: &str) -> bool {
+    text.as_bytes()
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"animation"))
+}
+
+/// Whether `text` contains `name` as a whole CSS identifier.
+fn mentions_ident(text: &str, name: &str) -> bool {
+    !name.is_empty()
+        && text.match_indices(name).any(|(at, _)| {
+            let b = text.as_bytes();
+            let before = at.checked_sub(1).map(|p| b[p]);
+            !before.is_some_and(is_ident_byte)
+                && !b.get(at + name.len()).is_some_and(|&c| is_ident_byte(c))
+        })
+}
+
+/// Drops the rules of the style sheets that can match nothing in the SVG (see
+/// [`selector_may_match`]; a rule goes only if every selector of its list cannot match), and
+/// `@keyframes` no kept rule or `style` attribute names. Other at-rules, comments and
+/// anything unbalanced are kept. Returns the kept text of each sheet, in order.
+fn prune_style_sheets<'a>(sheets: &[&'a str], facts: &Facts, markup: &Markup) -> Vec<Cow<'a, str>> {
+    struct Sheet<'a> {
+        css: &'a str,
+        items: Option<Vec<CssItem>>,
+        keep: Vec<bool>,
+    }
+    let mut parsed: Vec<Sheet> = sheets
+        .iter()
+        .map(|css| Sheet {
+            css,
+            items: css_items(css),
+            keep: Vec::new(),
+        })
+        .collect();
+    let mut keyframes = Vec::new();
+    for (s, sheet) in parsed.iter_mut().enumerate() {
+        let Some(items) = &sheet.items else { continue };
+        for (n, item) in items.iter().enumerate() {
+            let keep = match item.brace {
+                None => true,
+                Some(brace) => {
+                    let prelude = sheet.css[item.start..brace].trim();
+                    if let Some(at_rule) = prelude.strip_prefix('@') {
+                        let (keyword, name) = at_rule
+                            .split_once(|c: char| c.is_ascii_whitespace())
+                            .unwrap_or((at_rule, ""));
+                        let keyword = keyword.to_ascii_lowercase();
+                        if keyword == "keyframes" || keyword.ends_with("-keyframes") {
+                            keyframes.push((s, n, name.trim().trim_matches(['"', '\''])));
+                        }
+                        true
+                    } else {
+                        prelude.contains("/*")
+                            || split_selector_list(prelude)
+                                .any(|sel| selector_may_match(sel, facts))
+                    }
                 }
-                out.push_str(text);
-            }
-            Err(_) => out.push_str(token),
+            };
+            sheet.keep.push(keep);
         }
     }
-    out
+    if !keyframes.is_empty() {
+        let frames: HashSet<(usize, usize)> = keyframes.iter().map(|&(s, n, _)| (s, n)).collect();
+        // Only `animation` and `animation-name` name keyframes.
+        let styles: Vec<&str> = markup
+            .all_attrs()
+            .iter()
+            .filter(|(k, v)| k.eq_ignore_ascii_case("style") && contains_animation(v))
+            .map(|(_, v)| *v)
+            .collect();
+        for &(s, n, name) in &keyframes {
+            let used = parsed.iter().enumerate().any(|(t, sheet)| {
+                sheet.items.iter().flatten().enumerate().any(|(m, item)| {
+                    sheet.keep[m]
+                        && !frames.contains(&(t, m))
+                        && mentions_ident(&sheet.css[item.start..item.end], name)
+                })
+            }) || styles.iter().any(|st| mentions_ident(st, name));
+            parsed[s].keep[n] = used;
+        }
+    }
+    parsed
+        .into_iter()
+        .map(|sheet| match &sheet.items {
+            Some(items) if sheet.keep.iter().any(|k| !k) => {
+                let mut kept = String::with_capacity(sheet.css.len());
+                for (item, _) in items.iter().zip(&sheet.keep).filter(|(_, k)| **k) {
+                    kept.push_str(&sheet.css[item.start..item.end]);
+                }
+                Cow::Owned(kept)
+            }
+            _ => Cow::Borrowed(sheet.css),
+        })
+        .collect()
+}
+
+/// Every id some attribute or style sheet refers to: `url(#id)`, `href="#id"`, `aria-*`.
+fn referenced_ids<'a>(markup: &Markup<'a>, sheets: &'a [Cow<'a, str>]) -> FxHashSet<&'a str> {
+    fn urls<'a>(text: &'a str, refs: &mut FxHashSet<&'a str>) {
+        if !has_url(text) {
+            return;
+        }
+        let mut rest = text;
+        while let Some(pos) = rest.find("url(") {
+            rest = &rest[pos + 4..];
+            let inner = rest[..rest.find(')').unwrap_or(rest.len())]
+                .trim()
+                .trim_matches(['"', '\'']);
+            if let Some(id) = inner.strip_prefix('#') {
+                refs.insert(id);
+            }
+        }
+    }
+    let mut refs = FxHashSet::default();
+    for &(k, v) in markup.all_attrs() {
+        if k == "href" || k == "xlink:href" {
+            if let Some(id) = v.strip_prefix('#') {
+                refs.insert(id);
+            }
+        } else if k.starts_with("aria-") {
+            refs.extend(v.split_ascii_whitespace());
+        }
+        urls(v, &mut refs);
+    }
+    for sheet in sheets {
+        urls(sheet, &mut refs);
+    }
+    refs
+}
+
+/// Elements drawn only where referenced.
+const DEFINITIONS: &[&str] = &[
+    "marker",
+    "filter",
+    "linearGradient",
+    "radialGradient",
+    "pattern",
+    "clipPath",
+    "mask",
+    "symbol",
+];
+
+/// `(open, close)` piece indices of definitions (markers, gradients, filters, …) nothing
+/// refers to: they draw nothing. Mermaid's flowcharts define a dozen arrowhead markers and
+/// use one or two.
+fn unused_definitions(markup: &Markup, refs: &FxHashSet<&str>) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for (i, p) in markup.pieces.iter().enumerate() {
+        let Piece::Open {
+            name,
+            attrs,
+            self_closing,
+        } = p
+        else {
+            continue;
+        };
+        if !DEFINITIONS.contains(name) {
+            continue;
+        }
+        let id = markup
+            .attrs(attrs)
+            .iter()
+            .find(|(k, _)| *k == "id")
+            .map(|(_, v)| *v);
+        if id.is_some_and(|id| refs.contains(id)) {
+            continue;
+        }
+        let end = if *self_closing {
+            Some(i)
+        } else {
+            markup.matching_close(i)
+        };
+        if let Some(end) = end {
+            spans.push((i, end));
+        }
+    }
+    spans
+}
+
+/// Whether a style sheet may give elements markers (then no path loses vertices).
+fn sets_markers(css: &str) -> bool {
+    css.match_indices("marker").any(|(at, _)| {
+        let before = css[..at].bytes().next_back();
+        let after = css[at + 6..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+        matches!(
+            before,
+            None | Some(b'{' | b';' | b' ' | b'\t' | b'\n' | b'\r')
+        ) && (after.starts_with(':')
+            || after.starts_with("-start")
+            || after.starts_with("-mid")
+            || after.starts_with("-end"))
+    })
 }
 
 fn xml_escape(s: &str) -> String {
@@ -919,13 +1582,23 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Whether a `class` value names a class twice (`edge-thickness-normal … edge-thickness-normal`).
+fn has_repeated_class(value: &str) -> bool {
+    value.as_bytes().contains(&b' ')
+        && value
+            .split_ascii_whitespace()
+            .enumerate()
+            .any(|(n, c)| value.split_ascii_whitespace().take(n).any(|e| e == c))
+}
+
 fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
-    let pieces = tokenize(svg);
+    let markup = tokenize(svg);
+    let pieces = &markup.pieces;
     // An image cannot contain focusable links (axe: nested-interactive); a diagram whose nodes link
     // to documents is a labelled group instead.
     let has_links = pieces
         .iter()
-        .any(|p| matches!(p, Piece::Tag { name, .. } if *name == "a"));
+        .any(|p| matches!(p, Piece::Open { name, .. } if *name == "a"));
     let role = if has_links {
         " role=\"group\""
     } else {
@@ -933,22 +1606,23 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
     };
     let scoped = format!("{prefix}-");
     // In document order, so renaming is deterministic.
-    let ordered_ids: Vec<&str> = pieces
+    let ordered_ids: Vec<&str> = markup
+        .all_attrs()
         .iter()
-        .filter_map(|p| match p {
-            Piece::Tag { attrs, .. } => {
-                Some(attrs.iter().filter(|(k, _)| *k == "id").map(|(_, v)| *v))
-            }
-            Piece::Raw(_) => None,
-        })
-        .flatten()
+        .filter(|(k, _)| *k == "id")
+        .map(|(_, v)| *v)
         .collect();
-    let all_ids: HashSet<&str> = ordered_ids.iter().copied().collect();
-    let mut renames = HashMap::new();
-    let mut taken: HashSet<String> = HashSet::new();
-    for id in &ordered_ids {
-        if *id != prefix && !id.starts_with(&scoped) && !id.is_empty() && !renames.contains_key(*id)
-        {
+    let needs_scope = |id: &str| id != prefix && !id.starts_with(&scoped) && !id.is_empty();
+    // The engine scopes most ids itself; the set of all ids is needed only when some are not.
+    let all_ids: FxHashSet<&str> = if ordered_ids.iter().any(|id| needs_scope(id)) {
+        ordered_ids.iter().copied().collect()
+    } else {
+        FxHashSet::default()
+    };
+    let mut renames: FxHashMap<&str, String> = FxHashMap::default();
+    let mut taken: FxHashSet<String> = FxHashSet::default();
+    for &id in &ordered_ids {
+        if needs_scope(id) && !renames.contains_key(id) {
             let mut new = format!("{prefix}-{id}");
             let mut n = 1;
             while all_ids.contains(new.as_str()) || taken.contains(&new) {
@@ -956,42 +1630,105 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                 n += 1;
             }
             taken.insert(new.clone());
-            renames.insert(id.to_string(), new);
+            renames.insert(id, new);
         }
     }
     let post = Post { renames };
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut out = String::with_capacity(svg.len() + svg.len() / 3);
+
+    // Style sheets without the rules that match nothing here, then the definitions nothing
+    // refers to.
+    let mut style_pieces = Vec::new();
+    let mut after_style = false;
+    for (i, p) in pieces.iter().enumerate() {
+        match p {
+            Piece::Raw(text) if after_style => style_pieces.push((i, *text)),
+            _ => {}
+        }
+        after_style = matches!(
+            p,
+            Piece::Open {
+                name: "style",
+                self_closing: false,
+                ..
+            }
+        );
+    }
+    let facts = Facts::gather(&markup, prefix);
+    let sheets = prune_style_sheets(
+        &style_pieces.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+        &facts,
+        &markup,
+    );
+
+    let refs = referenced_ids(&markup, &sheets);
+    let unused = unused_definitions(&markup, &refs);
+    let css_markers = sheets.iter().any(|s| sets_markers(s));
+    let evenodd = svg.contains("evenodd");
+    // `data-*` attributes (node ids, edge geometry as base64 JSON, …) are for mermaid's
+    // scripts, and none run here: kept only where a kept style rule names them.
+    let css_data_attrs: Vec<&str> = sheets
+        .iter()
+        .flat_map(|s| {
+            s.match_indices("data-")
+                .map(|(at, _)| &s[at..ident_end(s.as_bytes(), at)])
+        })
+        .collect();
+
+    let mut scratch = PathScratch::default();
+    let mut seen_ids: FxHashSet<Cow<str>> = FxHashSet::default();
+    // Cursors into `unused` and `style_pieces`, both in document order.
+    let mut next_unused = 0;
+    let mut next_sheet = 0;
+    let mut out = String::with_capacity(svg.len() + 256);
+    // Rewritten `style` attributes (labels repeat the same few).
+    let mut style_cache: FxHashMap<&str, String> = FxHashMap::default();
     let mut in_style = false;
     let mut root_done = false;
     let mut extra_css_done = false;
-    for p in &pieces {
+    let mut i = 0;
+    while i < pieces.len() {
+        while unused.get(next_unused).is_some_and(|&(open, _)| open < i) {
+            next_unused += 1;
+        }
+        if let Some(&(_, end)) = unused.get(next_unused).filter(|(open, _)| *open == i) {
+            i = end + 1;
+            continue;
+        }
+        let p = &pieces[i];
         match p {
             Piece::Raw(text) => {
                 if in_style {
-                    // The style element's text runs until `</style>`.
-                    if let Some(end) = text.find("</style>") {
-                        post.css(&text[..end], &mut out);
-                        if !extra_css_done {
-                            // Build-time text metrics can be narrower than the reader's font:
-                            // let labels overflow their box instead of being clipped.
-                            out.push_str(&format!("#{prefix} foreignObject{{overflow:visible;}}"));
-                            extra_css_done = true;
-                        }
-                        out.push_str(&text[end..]);
-                        in_style = false;
-                    } else {
-                        post.css(text, &mut out);
+                    while style_pieces.get(next_sheet).is_some_and(|&(at, _)| at < i) {
+                        next_sheet += 1;
+                    }
+                    match style_pieces.get(next_sheet) {
+                        Some(&(at, _)) if at == i => post.css(&sheets[next_sheet], &mut out),
+                        _ => post.css(text, &mut out),
                     }
                 } else {
                     out.push_str(text);
                 }
             }
-            Piece::Tag {
+            Piece::Close { name, text } => {
+                if in_style && *name == "style" {
+                    if !extra_css_done {
+                        // Build-time text metrics can be narrower than the reader's font:
+                        // let labels overflow their box instead of being clipped.
+                        out.push('#');
+                        out.push_str(prefix);
+                        out.push_str(" foreignObject{overflow:visible;}");
+                        extra_css_done = true;
+                    }
+                    in_style = false;
+                }
+                out.push_str(text);
+            }
+            Piece::Open {
                 name,
                 attrs,
                 self_closing,
             } => {
+                let attrs = markup.attrs(attrs);
                 let is_root = !root_done && *name == "svg";
                 let mut tooltip = None;
                 out.push('<');
@@ -1003,8 +1740,7 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                     .flatten()
                     .and_then(|(_, v)| v.split_whitespace().nth(2))
                     .map(|w| format!("max-width: {w}px;"));
-                for (k, v) in attrs {
-                    let k = *k;
+                for &(k, v) in attrs {
                     if is_root {
                         match k {
                             "height" => continue,
@@ -1025,18 +1761,28 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                                     } else {
                                         ";"
                                     };
-                                    out.push_str(&format!(
-                                        " style=\"{}{sep} {mw}\"",
-                                        post.attr(k, v)
-                                    ));
+                                    out.push_str(" style=\"");
+                                    post.attr(k, v, &mut out);
+                                    out.push_str(sep);
+                                    out.push(' ');
+                                    out.push_str(mw);
+                                    out.push('"');
                                     continue;
                                 }
                             }
                             _ => {}
                         }
+                    } else if k == "style"
+                        && v.bytes().all(|c| c.is_ascii_whitespace() || c == b';')
+                    {
+                        // `style=""`, `style=";"`: nothing.
+                        continue;
+                    }
+                    if k.starts_with("data-") && !css_data_attrs.contains(&k) {
+                        continue;
                     }
                     if k == "title" && *name != "svg" && !self_closing {
-                        tooltip = Some(*v);
+                        tooltip = Some(v);
                     }
                     // SVG 2 `href` instead of the deprecated `xlink:href` on links.
                     let k = if *name == "a" && k == "xlink:href" {
@@ -1047,23 +1793,51 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                     out.push(' ');
                     out.push_str(k);
                     out.push_str("=\"");
-                    let value = post.attr(k, v);
-                    // Hand-drawn shapes come with thousands of full-precision coordinates: two
-                    // decimals are far below a pixel at any zoom, and halve the page.
-                    let value = if k == "d" || k == "points" {
-                        Cow::Owned(round_numbers(&value))
-                    } else {
-                        value
-                    };
-                    if k == "id" && !seen_ids.insert(value.to_string()) {
-                        // The engine repeats some ids (mindmap nodes): keep ids unique.
-                        let mut n = 2;
-                        while !seen_ids.insert(format!("{value}-{n}")) {
-                            n += 1;
+                    match k {
+                        "d" => {
+                            let options = PathOptions {
+                                structural: !css_markers && !path_is_pinned(attrs, &refs),
+                                evenodd,
+                                drop_repeats: DROP_REPEATED_SUBPATHS,
+                            };
+                            write_path(v, options, &mut scratch, &mut out);
                         }
-                        out.push_str(&format!("{value}-{n}"));
-                    } else {
-                        out.push_str(&value);
+                        "points" => round_numbers_into(v, &mut out),
+                        "class" if has_repeated_class(v) => {
+                            // Class matching is by set: each name once.
+                            for (n, c) in v.split_ascii_whitespace().enumerate() {
+                                if !v.split_ascii_whitespace().take(n).any(|e| e == c) {
+                                    if n > 0 {
+                                        out.push(' ');
+                                    }
+                                    out.push_str(c);
+                                }
+                            }
+                        }
+                        "id" => {
+                            let value = post.id(v);
+                            if seen_ids.insert(Cow::Borrowed(value)) {
+                                out.push_str(value);
+                            } else {
+                                // The engine repeats some ids (mindmap nodes): keep ids unique.
+                                let mut n = 2;
+                                while !seen_ids.insert(Cow::Owned(format!("{value}-{n}"))) {
+                                    n += 1;
+                                }
+                                out.push_str(value);
+                                out.push('-');
+                                out.push_str(&n.to_string());
+                            }
+                        }
+                        "style" => {
+                            let rewritten = style_cache.entry(v).or_insert_with(|| {
+                                let mut s = String::with_capacity(v.len() + 32);
+                                post.style_attr(v, &mut s);
+                                s
+                            });
+                            out.push_str(rewritten);
+                        }
+                        _ => post.attr(k, v, &mut out),
                     }
                     out.push('"');
                 }
@@ -1078,10 +1852,14 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                     if let Some(mw) =
                         max_width.filter(|_| !attrs.iter().any(|(k, _)| *k == "style"))
                     {
-                        out.push_str(&format!(" style=\"{mw}\""));
+                        out.push_str(" style=\"");
+                        out.push_str(&mw);
+                        out.push('"');
                     }
                     if !labelled {
-                        out.push_str(&format!(" aria-labelledby=\"{prefix}-title\""));
+                        out.push_str(" aria-labelledby=\"");
+                        out.push_str(prefix);
+                        out.push_str("-title\"");
                     }
                 }
                 out.push_str(if *self_closing { "/>" } else { ">" });
@@ -1091,22 +1869,794 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
                     } else {
                         fallback_label.trim()
                     };
-                    out.push_str(&format!(
-                        "<title id=\"{prefix}-title\">{}</title>",
-                        xml_escape(label)
-                    ));
+                    out.push_str("<title id=\"");
+                    out.push_str(prefix);
+                    out.push_str("-title\">");
+                    out.push_str(&xml_escape(label));
+                    out.push_str("</title>");
                 }
                 if let Some(tip) = tooltip {
                     // A native tooltip (mermaid shows tooltips with JavaScript).
-                    out.push_str(&format!("<title>{tip}</title>"));
+                    out.push_str("<title>");
+                    out.push_str(tip);
+                    out.push_str("</title>");
                 }
                 if *name == "style" && !self_closing {
                     in_style = true;
                 }
             }
         }
+        i += 1;
+    }
+    if out.capacity() > 2 * out.len() + 4096 {
+        out.shrink_to_fit();
     }
     out
+}
+
+/// Whether a path's vertices or length matter beyond its shape: markers on its vertices, a
+/// `pathLength`, or its id referenced (a `textPath` or `mpath` follows it).
+fn path_is_pinned(attrs: &[(&str, &str)], refs: &FxHashSet<&str>) -> bool {
+    attrs.iter().any(|&(k, v)| {
+        k.starts_with("marker")
+            || k.eq_ignore_ascii_case("pathLength")
+            || (k == "style" && v.contains("marker"))
+            || (k == "id" && refs.contains(v))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and path data
+// ---------------------------------------------------------------------------------------------
+//
+// Hand-drawn (roughjs) shapes come with thousands of full-precision coordinates, and the
+// `neutral` look draws them with roughness 0: every "curve" is a straight chord, and every
+// stroke is drawn twice. Path data is parsed into integer hundredths of a unit (two decimals are
+// far below a pixel at any zoom), simplified without changing what is drawn, and written back
+// compactly. The parser is our own rather than a crate's (`svgtypes` would do, but parses into
+// `f64` that we would round again): it reads digits straight into fixed point, and it must
+// reject exactly what the SVG grammar rejects, so that data a browser draws only partly is left
+// alone (only its numbers are rounded, as before).
+
+/// Reads the number starting at `b[*i]` (SVG/CSS syntax: sign, digits, fraction, exponent)
+/// into hundredths, rounded half away from zero; `None` if there is no number there, or it is
+/// too large. Advances `*i` past what it read.
+fn parse_hundredths(b: &[u8], i: &mut usize) -> Option<i64> {
+    let start = *i;
+    let mut j = start;
+    let negative = match b.get(j) {
+        Some(b'-') => {
+            j += 1;
+            true
+        }
+        Some(b'+') => {
+            j += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut int: i64 = 0;
+    let mut digits = 0;
+    while let Some(&c) = b.get(j).filter(|c| c.is_ascii_digit()) {
+        int = int.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+        digits += 1;
+        j += 1;
+    }
+    let mut frac = [0u8; 3];
+    if b.get(j) == Some(&b'.') {
+        j += 1;
+        let mut n = 0;
+        while let Some(&c) = b.get(j).filter(|c| c.is_ascii_digit()) {
+            if n < 3 {
+                frac[n] = c - b'0';
+            }
+            n += 1;
+            digits += 1;
+            j += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let exponent = matches!(b.get(j), Some(b'e' | b'E'))
+        && match b.get(j + 1) {
+            Some(c) if c.is_ascii_digit() => true,
+            Some(b'-' | b'+') => b.get(j + 2).is_some_and(u8::is_ascii_digit),
+            _ => false,
+        };
+    if exponent {
+        j += 2;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        // Rare (engines write `1e-7` for almost-zero): let the standard library read it.
+        let text = std::str::from_utf8(&b[start..j]).ok()?;
+        let v = (text.parse::<f64>().ok()? * 100.0).round();
+        *i = j;
+        return (v.is_finite() && v.abs() < 1e15).then_some(v as i64);
+    }
+    let magnitude = int
+        .checked_mul(100)?
+        .checked_add(i64::from(frac[0]) * 10 + i64::from(frac[1]) + i64::from(frac[2] >= 5))?;
+    if magnitude >= 100_000_000_000_000_000 {
+        return None;
+    }
+    *i = j;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Writes hundredths as a decimal: `1234` → `12.34`, `-50` → `-0.5`, `300` → `3`.
+fn push_hundredths(out: &mut String, v: i64) {
+    let mut buf = [0u8; 24];
+    let start = format_hundredths(&mut buf, v);
+    // Only ASCII digits, '.' and '-'.
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
+}
+
+/// [`push_hundredths`] into bytes.
+fn hundredths_into(out: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 24];
+    let start = format_hundredths(&mut buf, v);
+    out.extend_from_slice(&buf[start..]);
+}
+
+/// Formats hundredths right-aligned in `buf`; returns where the text starts.
+fn format_hundredths(buf: &mut [u8; 24], v: i64) -> usize {
+    let mut n = buf.len();
+    let m = v.unsigned_abs();
+    let (mut int, frac) = (m / 100, m % 100);
+    if frac != 0 {
+        if frac % 10 == 0 {
+            n -= 1;
+            buf[n] = b'0' + (frac / 10) as u8;
+        } else {
+            n -= 2;
+            buf[n] = b'0' + (frac / 10) as u8;
+            buf[n + 1] = b'0' + (frac % 10) as u8;
+        }
+        n -= 1;
+        buf[n] = b'.';
+    }
+    loop {
+        n -= 1;
+        buf[n] = b'0' + (int % 10) as u8;
+        int /= 10;
+        if int == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        n -= 1;
+        buf[n] = b'-';
+    }
+    n
+}
+
+/// Every number in path data or a point list, rounded to two decimals (`12.3456` → `12.35`,
+/// `-0.001` → `0`); everything between the numbers is kept.
+#[cfg(test)]
+fn round_numbers(data: &str) -> String {
+    let mut out = String::with_capacity(data.len());
+    round_numbers_into(data, &mut out);
+    out
+}
+
+fn round_numbers_into(data: &str, out: &mut String) {
+    let bytes = data.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let starts_number = c.is_ascii_digit()
+            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+            || (c == b'-'
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == b'.'));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        out.push_str(&data[copied..i]);
+        let start = i;
+        match parse_hundredths(bytes, &mut i) {
+            Some(v) => {
+                // The original may have relied on a sign or a second dot to separate two
+                // numbers (`1.5-2`, `0.5.5`); keep them apart.
+                if v >= 0 && out.ends_with(|c: char| c.is_ascii_digit() || c == '.') {
+                    out.push(' ');
+                }
+                push_hundredths(out, v);
+            }
+            None => {
+                // Too large to round: copy the digits as they are.
+                i = start + 1;
+                while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                    i += 1;
+                }
+                out.push_str(&data[start..i]);
+            }
+        }
+        copied = i;
+    }
+    out.push_str(&data[copied..]);
+}
+
+/// A point in hundredths of a user unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Pt {
+    x: i64,
+    y: i64,
+}
+
+impl Pt {
+    fn add(self, o: Pt) -> Pt {
+        Pt {
+            x: self.x.saturating_add(o.x),
+            y: self.y.saturating_add(o.y),
+        }
+    }
+
+    fn sub(self, o: Pt) -> Pt {
+        Pt {
+            x: self.x.saturating_sub(o.x),
+            y: self.y.saturating_sub(o.y),
+        }
+    }
+
+    /// 2 × current − `self` (the reflected control point of `S`/`T`).
+    fn reflect(self, about: Pt) -> Pt {
+        about.add(about.sub(self))
+    }
+}
+
+/// One absolute path segment. `S`/`T` are stored with their reflected control point, `H`/`V`
+/// as lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seg {
+    Move(Pt),
+    Line(Pt),
+    Cubic(Pt, Pt, Pt),
+    Quad(Pt, Pt),
+    Arc {
+        radii: Pt,
+        rotation: i64,
+        large: bool,
+        sweep: bool,
+        to: Pt,
+    },
+    Close,
+}
+
+fn cross(a: Pt, b: Pt) -> i128 {
+    (i128::from(a.x) * i128::from(b.y)).saturating_sub(i128::from(a.y) * i128::from(b.x))
+}
+
+fn dot(a: Pt, b: Pt) -> i128 {
+    (i128::from(a.x) * i128::from(b.x)).saturating_add(i128::from(a.y) * i128::from(b.y))
+}
+
+/// Whether the curve from `a` through control points `controls` to `b` is the straight line
+/// `a`–`b`: every control point within 0.01 of the chord, not beyond its ends (by more than
+/// 0.01), and in order along it. Such a curve runs from `a` to `b` once, never turning back,
+/// so it draws exactly the line (dashes included: it has the same length).
+fn is_straight(a: Pt, controls: &[Pt], b: Pt) -> bool {
+    let d = b.sub(a);
+    let len2 = dot(d, d);
+    // Within `tol` hundredths along the chord: `x <= tol * |d|`, squared to stay in integers.
+    let within = |x: i128| x <= 0 || x.saturating_mul(x) <= len2;
+    let mut previous: Option<i128> = None;
+    for &c in controls {
+        let v = c.sub(a);
+        if len2 == 0 {
+            if dot(v, v) > 1 {
+                return false;
+            }
+            continue;
+        }
+        let off = cross(d, v);
+        // Distance from the chord `|off| / |d|` at most one hundredth.
+        if off.saturating_mul(off) > len2 {
+            return false;
+        }
+        let along = dot(d, v);
+        if !within(along.saturating_neg()) || !within(along.saturating_sub(len2)) {
+            return false;
+        }
+        if previous.is_some_and(|p| !within(p.saturating_sub(along))) {
+            return false;
+        }
+        previous = Some(along);
+    }
+    true
+}
+
+/// Path data reader following the SVG path grammar; any error makes [`parse_path`] give up.
+struct PathReader<'a> {
+    b: &'a [u8],
+    i: usize,
+    /// A comma was read: another argument must follow.
+    comma: bool,
+}
+
+impl PathReader<'_> {
+    fn skip_ws(&mut self) {
+        while self
+            .b
+            .get(self.i)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+        {
+            self.i += 1;
+        }
+    }
+
+    /// After an argument: optional white space, an optional comma, white space.
+    fn separator(&mut self) {
+        self.skip_ws();
+        if self.b.get(self.i) == Some(&b',') {
+            self.i += 1;
+            self.comma = true;
+            self.skip_ws();
+        }
+    }
+
+    fn number(&mut self) -> Option<i64> {
+        let v = parse_hundredths(self.b, &mut self.i)?;
+        self.comma = false;
+        self.separator();
+        Some(v)
+    }
+
+    fn flag(&mut self) -> Option<bool> {
+        let v = match self.b.get(self.i)? {
+            b'0' => false,
+            b'1' => true,
+            _ => return None,
+        };
+        self.i += 1;
+        self.comma = false;
+        self.separator();
+        Some(v)
+    }
+
+    fn point(&mut self, base: Pt) -> Option<Pt> {
+        let x = self.number()?;
+        let y = self.number()?;
+        Some(base.add(Pt { x, y }))
+    }
+}
+
+/// Parses path data into absolute segments (`segs` is cleared first), converting straight
+/// curves to lines. `false` if the data is not valid path data from its first byte to its last.
+fn parse_path(d: &str, segs: &mut Vec<Seg>) -> bool {
+    parse_path_inner(d, segs).is_some()
+}
+
+fn parse_path_inner(d: &str, segs: &mut Vec<Seg>) -> Option<()> {
+    segs.clear();
+    let mut r = PathReader {
+        b: d.as_bytes(),
+        i: 0,
+        comma: false,
+    };
+    let mut cur = Pt::default();
+    let mut start = cur;
+    let mut cmd = 0u8;
+    // The last control point of the previous segment, if it was a cubic (for `S`) or
+    // quadratic (for `T`).
+    let mut last_cubic: Option<Pt> = None;
+    let mut last_quad: Option<Pt> = None;
+    r.skip_ws();
+    loop {
+        let Some(&c) = r.b.get(r.i) else {
+            return (!r.comma && cmd != 0).then_some(());
+        };
+        if c.is_ascii_alphabetic() {
+            if r.comma || (cmd == 0 && c != b'M' && c != b'm') {
+                return None;
+            }
+            cmd = c;
+            r.i += 1;
+            r.skip_ws();
+        } else if matches!(cmd, 0 | b'Z' | b'z') {
+            return None;
+        } else if cmd == b'M' {
+            // Coordinates after a moveto are implicit lineto commands.
+            cmd = b'L';
+        } else if cmd == b'm' {
+            cmd = b'l';
+        }
+        let base = if cmd.is_ascii_lowercase() {
+            cur
+        } else {
+            Pt::default()
+        };
+        let (seg, cubic_control, quad_control) = match cmd.to_ascii_uppercase() {
+            b'M' => {
+                let to = r.point(base)?;
+                start = to;
+                (Seg::Move(to), None, None)
+            }
+            b'L' => (Seg::Line(r.point(base)?), None, None),
+            b'H' => {
+                let x = r.number()?;
+                (
+                    Seg::Line(Pt {
+                        x: base.x.saturating_add(x),
+                        y: cur.y,
+                    }),
+                    None,
+                    None,
+                )
+            }
+            b'V' => {
+                let y = r.number()?;
+                (
+                    Seg::Line(Pt {
+                        x: cur.x,
+                        y: base.y.saturating_add(y),
+                    }),
+                    None,
+                    None,
+                )
+            }
+            b'C' | b'S' => {
+                let c1 = if cmd.eq_ignore_ascii_case(&b'C') {
+                    r.point(base)?
+                } else {
+                    last_cubic.map_or(cur, |p| p.reflect(cur))
+                };
+                let c2 = r.point(base)?;
+                let to = r.point(base)?;
+                let seg = if is_straight(cur, &[c1, c2], to) {
+                    Seg::Line(to)
+                } else {
+                    Seg::Cubic(c1, c2, to)
+                };
+                (seg, Some(c2), None)
+            }
+            b'Q' | b'T' => {
+                let c1 = if cmd.eq_ignore_ascii_case(&b'Q') {
+                    r.point(base)?
+                } else {
+                    last_quad.map_or(cur, |p| p.reflect(cur))
+                };
+                let to = r.point(base)?;
+                let seg = if is_straight(cur, &[c1], to) {
+                    Seg::Line(to)
+                } else {
+                    Seg::Quad(c1, to)
+                };
+                (seg, None, Some(c1))
+            }
+            b'A' => {
+                let rx = r.number()?;
+                let ry = r.number()?;
+                let rotation = r.number()?;
+                let large = r.flag()?;
+                let sweep = r.flag()?;
+                let to = r.point(base)?;
+                (
+                    Seg::Arc {
+                        radii: Pt { x: rx, y: ry },
+                        rotation,
+                        large,
+                        sweep,
+                        to,
+                    },
+                    None,
+                    None,
+                )
+            }
+            b'Z' => {
+                r.skip_ws();
+                (Seg::Close, None, None)
+            }
+            _ => return None,
+        };
+        cur = match seg {
+            Seg::Move(p) | Seg::Line(p) | Seg::Cubic(_, _, p) | Seg::Quad(_, p) => p,
+            Seg::Arc { to, .. } => to,
+            Seg::Close => start,
+        };
+        last_cubic = cubic_control;
+        last_quad = quad_control;
+        segs.push(seg);
+    }
+}
+
+/// The end point of a drawing segment (`None` for moves and closes).
+fn seg_end(seg: &Seg) -> Option<Pt> {
+    match *seg {
+        Seg::Line(p) | Seg::Cubic(_, _, p) | Seg::Quad(_, p) => Some(p),
+        Seg::Arc { to, .. } => Some(to),
+        Seg::Move(_) | Seg::Close => None,
+    }
+}
+
+/// Whether a subpath (`Move` first) encloses no area: lines only, all on one straight line.
+/// Its winding number is 0 almost everywhere, so it adds nothing to a fill under any fill rule.
+fn encloses_nothing(unit: &[Seg]) -> bool {
+    let Some(Seg::Move(origin)) = unit.first() else {
+        return false;
+    };
+    let mut direction: Option<Pt> = None;
+    for seg in &unit[1..] {
+        match *seg {
+            Seg::Line(p) => {
+                let v = p.sub(*origin);
+                if v == Pt::default() {
+                    continue;
+                }
+                match direction {
+                    None => direction = Some(v),
+                    Some(d) if cross(d, v) != 0 => return false,
+                    Some(_) => {}
+                }
+            }
+            Seg::Close => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Reusable buffers for path simplification (one set per post-processed SVG).
+#[derive(Default)]
+struct PathScratch {
+    segs: Vec<Seg>,
+    units: Vec<Range<usize>>,
+    /// The simplified data (ASCII), moved to the output at the end.
+    text: Vec<u8>,
+}
+
+/// Whether a subpath repeating the one before it is dropped (see [`write_path`]). Off: the
+/// SVG means the same without the repeat, but Chromium's anti-aliasing adds up the partial
+/// coverage of overlapping contours at a line's edges, so roughjs's double strokes draw
+/// visibly darker lines than single ones (class box borders, stadium outlines), and mermaid's
+/// own pictures look that way. Keeping the repeats costs about 4 kB per flowchart with two
+/// stadium shapes (written relative, they are short); turning this on saves that and draws
+/// those lines lighter.
+const DROP_REPEATED_SUBPATHS: bool = false;
+
+/// What may be simplified in one path besides rounding and straight curves.
+#[derive(Debug, Clone, Copy)]
+struct PathOptions {
+    /// Drop repeated subpaths and zero-length segments: off when the path has markers
+    /// (vertices count), a `pathLength` (scales dashes by the total length) or is referenced
+    /// by id (a `textPath` follows its length).
+    structural: bool,
+    /// Some fill in the SVG uses `evenodd` (there, a subpath drawn twice cancels out).
+    evenodd: bool,
+    /// Drop repeated subpaths (with `structural`), see [`DROP_REPEATED_SUBPATHS`].
+    drop_repeats: bool,
+}
+
+/// Writes path data rounded to hundredths and simplified without changing what is drawn:
+/// - a cubic or quadratic curve whose control points lie on its chord becomes a line;
+/// - with `structural`: a subpath repeating the one before it is dropped when that changes
+///   no fill: always if it encloses nothing (roughjs draws each stroke segment twice, as
+///   separate one-line subpaths), otherwise only if every enclosing subpath of the path is
+///   repeated the same number of times (which scales winding numbers and keeps the nonzero
+///   fill) and no fill is `evenodd`. Strokes are unions, so repeats never add to them.
+///   Zero-length segments are dropped from subpaths that draw something else (a subpath of
+///   only zero-length segments is kept: with round caps it is a dot). Separate subpaths are
+///   never joined (a joined open subpath fills the area between them).
+///
+/// Output uses absolute or relative commands, whichever is shorter, `H`/`V` for axis-parallel
+/// lines, and no separator before a minus sign. Data that is not valid path data is only
+/// rounded, so it draws as it did.
+fn write_path(d: &str, options: PathOptions, scratch: &mut PathScratch, out: &mut String) {
+    if !parse_path(d, &mut scratch.segs) {
+        round_numbers_into(d, out);
+        return;
+    }
+    let segs = &scratch.segs;
+    let units = &mut scratch.units;
+    units.clear();
+    let mut start = 0;
+    for (i, seg) in segs.iter().enumerate().skip(1) {
+        if matches!(seg, Seg::Move(_)) {
+            units.push(start..i);
+            start = i;
+        }
+    }
+    units.push(start..segs.len());
+
+    // Repeated subpaths: runs of equal consecutive units.
+    let mut keep_repeats_of_enclosing = true;
+    let drop_repeats = options.structural && options.drop_repeats;
+    if drop_repeats {
+        let mut run_length: Option<usize> = None;
+        let mut uniform = true;
+        let mut u = 0;
+        while u < units.len() {
+            let mut v = u + 1;
+            while v < units.len() && segs[units[v].clone()] == segs[units[u].clone()] {
+                v += 1;
+            }
+            if !encloses_nothing(&segs[units[u].clone()]) {
+                match run_length {
+                    None => run_length = Some(v - u),
+                    Some(n) if n != v - u => uniform = false,
+                    Some(_) => {}
+                }
+            }
+            u = v;
+        }
+        keep_repeats_of_enclosing = options.evenodd || !uniform;
+    }
+
+    let mut w = PathWriter {
+        cur: Pt::default(),
+        start: Pt::default(),
+        first: true,
+    };
+    let text = &mut scratch.text;
+    text.clear();
+    let mut previous: Option<Range<usize>> = None;
+    for unit in units.iter() {
+        let body = &segs[unit.clone()];
+        if drop_repeats
+            && previous.as_ref().is_some_and(|p| segs[p.clone()] == *body)
+            && (!keep_repeats_of_enclosing || encloses_nothing(body))
+        {
+            continue;
+        }
+        previous = Some(unit.clone());
+        // Zero-length segments, in subpaths that draw something else and close only at the end.
+        let mut drops_zero = false;
+        if options.structural {
+            let mut at = Pt::default();
+            let mut drawing = false;
+            let mut close_inside = false;
+            for (k, seg) in body.iter().enumerate() {
+                if seg_end(seg).is_some() && !is_zero_length(seg, at) {
+                    drawing = true;
+                }
+                if matches!(seg, Seg::Close) && k + 1 < body.len() {
+                    close_inside = true;
+                }
+                if let Some(p) = seg_end(seg) {
+                    at = p;
+                } else if let Seg::Move(p) = seg {
+                    at = *p;
+                }
+            }
+            drops_zero = drawing && !close_inside;
+        }
+        for seg in body {
+            if drops_zero && is_zero_length(seg, w.cur) {
+                continue;
+            }
+            w.write(seg, text);
+        }
+    }
+    // Only ASCII letters, digits, '.', '-' and ' ' were written.
+    out.push_str(std::str::from_utf8(text).unwrap_or_default());
+}
+
+/// A drawing segment that ends where it starts and does not leave that point.
+fn is_zero_length(seg: &Seg, from: Pt) -> bool {
+    match *seg {
+        Seg::Line(p) => p == from,
+        Seg::Cubic(c1, c2, p) => c1 == from && c2 == from && p == from,
+        Seg::Quad(c, p) => c == from && p == from,
+        // An arc to its own start point is omitted when drawn.
+        Seg::Arc { to, .. } => to == from,
+        Seg::Move(_) | Seg::Close => false,
+    }
+}
+
+struct PathWriter {
+    cur: Pt,
+    start: Pt,
+    first: bool,
+}
+
+/// The length of [`push_hundredths`]'s text for `v`.
+fn hundredths_len(v: i64) -> usize {
+    let m = v.unsigned_abs();
+    let frac = match m % 100 {
+        0 => 0,
+        f if f % 10 == 0 => 2,
+        _ => 3,
+    };
+    usize::from(v < 0) + (m / 100).checked_ilog10().map_or(1, |d| d as usize + 1) + frac
+}
+
+/// The length of a command letter and its arguments as [`PathWriter::emit`] writes them.
+fn command_len(args: &[i64]) -> usize {
+    1 + args
+        .iter()
+        .enumerate()
+        .map(|(n, &v)| hundredths_len(v) + usize::from(n > 0 && v >= 0))
+        .sum::<usize>()
+}
+
+impl PathWriter {
+    fn emit(out: &mut Vec<u8>, letter: u8, args: &[i64]) {
+        out.push(letter);
+        for (n, &v) in args.iter().enumerate() {
+            if n > 0 && v >= 0 {
+                out.push(b' ');
+            }
+            hundredths_into(out, v);
+        }
+    }
+
+    /// Writes `seg` in the shorter of its absolute and relative forms (the first command, and
+    /// ties, absolute).
+    fn write(&mut self, seg: &Seg, out: &mut Vec<u8>) {
+        let o = self.cur;
+        let mut abs = [0i64; 7];
+        let mut rel = [0i64; 7];
+        let (letter, n) = match *seg {
+            Seg::Move(p) => {
+                self.start = p;
+                (b'M', points(&mut abs, &mut rel, o, &[p]))
+            }
+            Seg::Line(p) if p.y == o.y => {
+                (abs[0], rel[0]) = (p.x, p.x.saturating_sub(o.x));
+                (b'H', 1)
+            }
+            Seg::Line(p) if p.x == o.x => {
+                (abs[0], rel[0]) = (p.y, p.y.saturating_sub(o.y));
+                (b'V', 1)
+            }
+            Seg::Line(p) => (b'L', points(&mut abs, &mut rel, o, &[p])),
+            Seg::Cubic(c1, c2, p) => (b'C', points(&mut abs, &mut rel, o, &[c1, c2, p])),
+            Seg::Quad(c, p) => (b'Q', points(&mut abs, &mut rel, o, &[c, p])),
+            Seg::Arc {
+                radii,
+                rotation,
+                large,
+                sweep,
+                to,
+            } => {
+                let head = [
+                    radii.x,
+                    radii.y,
+                    rotation,
+                    i64::from(large) * 100,
+                    i64::from(sweep) * 100,
+                ];
+                abs[..5].copy_from_slice(&head);
+                rel[..5].copy_from_slice(&head);
+                (abs[5], abs[6]) = (to.x, to.y);
+                let d = to.sub(o);
+                (rel[5], rel[6]) = (d.x, d.y);
+                (b'A', 7)
+            }
+            Seg::Close => {
+                out.push(b'Z');
+                self.cur = self.start;
+                self.first = false;
+                return;
+            }
+        };
+        self.cur = match *seg {
+            Seg::Move(p) | Seg::Line(p) | Seg::Cubic(_, _, p) | Seg::Quad(_, p) => p,
+            Seg::Arc { to, .. } => to,
+            Seg::Close => self.start,
+        };
+        if self.first || command_len(&abs[..n]) <= command_len(&rel[..n]) {
+            Self::emit(out, letter, &abs[..n]);
+        } else {
+            Self::emit(out, letter.to_ascii_lowercase(), &rel[..n]);
+        }
+        self.first = false;
+    }
+}
+
+/// Fills the absolute and relative (to `origin`) coordinates of `pts`; returns their count.
+fn points(abs: &mut [i64; 7], rel: &mut [i64; 7], origin: Pt, pts: &[Pt]) -> usize {
+    for (k, p) in pts.iter().enumerate() {
+        let d = p.sub(origin);
+        (abs[2 * k], abs[2 * k + 1]) = (p.x, p.y);
+        (rel[2 * k], rel[2 * k + 1]) = (d.x, d.y);
+    }
+    2 * pts.len()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1426,6 +2976,252 @@ mod rounding_tests {
             "M12.26 0l0.26 0.5 0.5"
         );
         assert_eq!(super::round_numbers("1.004.5 3-4"), "1 0.5 3-4");
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    fn simplify(d: &str, structural: bool, drop_repeats: bool, evenodd: bool) -> String {
+        let mut out = String::new();
+        let options = PathOptions {
+            structural,
+            evenodd,
+            drop_repeats,
+        };
+        write_path(d, options, &mut PathScratch::default(), &mut out);
+        out
+    }
+
+    fn plain(d: &str) -> String {
+        simplify(d, true, false, false)
+    }
+
+    #[test]
+    fn straight_curves_become_lines() {
+        // Control points on the chord, in order: a line (horizontal, vertical, diagonal).
+        assert_eq!(plain("M0 0 C1 0, 2 0, 3 0"), "M0 0H3");
+        assert_eq!(plain("M5 5C5 6 5 7 5 9"), "M5 5V9");
+        assert_eq!(plain("M0 0C1 1 2 2 3 3"), "M0 0L3 3");
+        // Within 0.01 of the chord after rounding (roughjs at roughness 0).
+        assert_eq!(
+            plain("M52.88 -19.5 C53.2 -19.49, 53.53 -19.48, 54.12 -19.46"),
+            "M52.88-19.5l1.24 0.04"
+        );
+        // Quadratic curves too.
+        assert_eq!(plain("M0 0Q5 0 10 0"), "M0 0H10");
+    }
+
+    #[test]
+    fn real_curves_are_kept() {
+        assert_eq!(plain("M0 0C0 1 1 1 1 0"), "M0 0C0 1 1 1 1 0");
+        // On the line but beyond an end: the curve overshoots and comes back.
+        assert_eq!(plain("M0 0C5 0 2 0 3 0"), "M0 0C5 0 2 0 3 0");
+        assert_eq!(plain("M0 0C-1 0 2 0 3 0"), "M0 0C-1 0 2 0 3 0");
+        // Out of order along the chord: it turns back.
+        assert_eq!(plain("M0 0C2 0 1 0 3 0"), "M0 0C2 0 1 0 3 0");
+        // More than 0.01 off the chord.
+        assert_eq!(plain("M0 0C1 0.02 2 0 3 0"), "M0 0C1 0.02 2 0 3 0");
+        // `S` reflects the previous control point even when that curve became a line.
+        assert_eq!(plain("M0 0C1 0 2 0 3 0S4 1 5 0"), "M0 0H3C4 0 4 1 5 0");
+    }
+
+    #[test]
+    fn relative_and_shorthand_commands_are_resolved() {
+        assert_eq!(plain("m10 10l5 0l0 5z"), "M10 10h5v5Z");
+        assert_eq!(plain("M 1,1 h 9 v 9 H 1 Z"), "M1 1h9v9H1Z");
+        // Implicit lineto after moveto; arcs keep their flags.
+        assert_eq!(plain("M0 0 10 0 10 10"), "M0 0H10V10");
+        assert_eq!(plain("M0 0A5 5 0 0 1 10 0"), "M0 0A5 5 0 0 1 10 0");
+        assert_eq!(plain("M0 0a5,5 0 1,0 10,0"), "M0 0A5 5 0 1 0 10 0");
+        // The shorter of absolute and relative, no separator before a minus sign.
+        assert_eq!(plain("M100 100L101 99"), "M100 100l1-1");
+    }
+
+    #[test]
+    fn numbers_are_rounded_to_hundredths() {
+        assert_eq!(
+            plain("M-52.875 -19.5 C-15.991790507984028 -19.5, 1e-7 .5, 3.004-2.999"),
+            "M-52.88-19.5C-15.99-19.5 0 0.5 3-3"
+        );
+        assert_eq!(plain("M0.004 0.005L1.5 -0.001"), "M0 0.01L1.5 0");
+    }
+
+    #[test]
+    fn double_strokes_drop_their_repeats_when_enabled() {
+        // roughjs at roughness 0: every segment twice, each a separate subpath.
+        let rough =
+            "M0 0 C1 0, 2 0, 3 0 M0 0 C1 0, 2 0, 3 0 M3 0 C3 1, 3 2, 3 3 M3 0 C3 1, 3 2, 3 3";
+        assert_eq!(simplify(rough, true, true, false), "M0 0H3M3 0V3");
+        // By default the repeats stay (Chromium draws them darker), written compactly.
+        assert_eq!(plain(rough), "M0 0H3M0 0H3M3 0V3M3 0V3");
+        // Subpaths are never joined: `M0 0H3M3 0V3` is not `M0 0H3V3`.
+        assert!(!simplify(rough, true, true, false).contains("H3V3"));
+        // With markers, a `pathLength` or a reference (not structural): all kept.
+        assert_eq!(
+            simplify(rough, false, true, false),
+            "M0 0H3M0 0H3M3 0V3M3 0V3"
+        );
+    }
+
+    #[test]
+    fn repeated_areas_respect_the_fill_rule() {
+        let twice = "M0 0L10 0L0 10ZM0 0L10 0L0 10Z";
+        // Nonzero: every enclosing subpath repeated alike, the fill is the same once.
+        assert_eq!(simplify(twice, true, true, false), "M0 0H10L0 10Z");
+        // Even-odd: drawn twice, the triangle cancels out; keep it.
+        assert_eq!(
+            simplify(twice, true, true, true),
+            "M0 0H10L0 10ZM0 0H10L0 10Z"
+        );
+        // Nonzero, but not all repeated alike (winding 2 against 1 matters to a hole).
+        let mixed = "M0 0L10 0L0 10ZM0 0L10 0L0 10ZM0 0L0 10L10 0Z";
+        assert_eq!(
+            simplify(mixed, true, true, false),
+            "M0 0H10L0 10ZM0 0H10L0 10ZM0 0V10L10 0Z"
+        );
+        // A repeated straight line encloses nothing: dropped even under even-odd.
+        assert_eq!(simplify("M0 0L5 5M0 0L5 5", true, true, true), "M0 0L5 5");
+    }
+
+    #[test]
+    fn zero_length_segments() {
+        // Dropped from a subpath that draws something else...
+        assert_eq!(plain("M0 0L0 0C0 0 0 0 0 0L3 0L3 0"), "M0 0H3");
+        // ...kept alone (with round caps it is a dot), and kept when vertices count.
+        assert_eq!(plain("M1 1C1 1 1 1 1 1"), "M1 1H1");
+        assert_eq!(simplify("M0 0L0 0L3 0", false, false, false), "M0 0H0H3");
+    }
+
+    #[test]
+    fn invalid_data_is_only_rounded() {
+        for (d, rounded) in [
+            ("M 0,0 L,5 5.004", "M 0,0 L,5 5"),
+            ("L 1 2", "L 1 2"),
+            ("M 1 2 3", "M 1 2 3"),
+            ("M1 2,", "M1 2,"),
+            ("M1 2 Z 3 4", "M1 2 Z 3 4"),
+            ("M0 0A1 1 0 2 0 5 5", "M0 0A1 1 0 2 0 5 5"),
+            ("", ""),
+        ] {
+            assert_eq!(plain(d), rounded, "{d}");
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let alphabet = b"MmLlHhVvCcSsQqTtAaZz0123456789.-+eE ,\t\n";
+        for _ in 0..3000 {
+            let mut d = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(seed % 40) {
+                let r = seed.rotate_left(k as u32 * 7) ^ (k * 0x2545_f491);
+                d.push(alphabet[(r as usize) % alphabet.len()] as char);
+            }
+            for drop_repeats in [false, true] {
+                let _ = simplify(&d, true, drop_repeats, false);
+            }
+        }
+        for d in [
+            "M9999999999999999999 1",
+            "M1e308 1e308 L-1e308 -1e308",
+            "M922337203685477580.7 0L-922337203685477580.8 0",
+            "M90000000000000000 0l90000000000000000 0l90000000000000000 0",
+            "M0 0C1e16 1e16 -1e16 -1e16 1e16 0",
+            "m0 0é",
+        ] {
+            let _ = plain(d);
+        }
+        assert_eq!(
+            super::round_numbers("99999999999999999999.5 1"),
+            "99999999999999999999.5 1"
+        );
+    }
+}
+
+#[cfg(test)]
+mod css_tests {
+    use super::*;
+
+    fn style_of(svg: &str) -> String {
+        let out = postprocess(svg, "p", "Label");
+        let start = out.find("<style>").unwrap() + 7;
+        out[start..out.find("</style>").unwrap()].to_string()
+    }
+
+    #[test]
+    fn rules_for_classes_not_in_the_svg_are_dropped() {
+        let css = style_of(
+            "<svg id=\"p\"><style>#p .used{fill:red;}#p .unused{fill:blue;}#p .unused,#p .used2 span{stroke:red;}#p .a .b{x:1;}#p .node:not(.absent){x:2;}#p rect.used{x:3;}#p text.used{x:4;}</style>\
+             <g class=\"used\"><foreignObject><div class=\"used2\"><span/></div></foreignObject></g></svg>",
+        );
+        assert!(css.contains("#p .used{fill:red;}"), "{css}");
+        assert!(!css.contains(".unused{"), "{css}");
+        // A list with one selector that may match is kept whole.
+        assert!(css.contains("#p .unused,#p .used2 span{"), "{css}");
+        assert!(!css.contains(".a .b"), "{css}");
+        // Inside `:not(…)` nothing is required; `.node` is.
+        assert!(!css.contains(".node:not"), "{css}");
+        // Elements: no `<rect>` or `<text>` here.
+        assert!(
+            !css.contains("rect.used") && !css.contains("text.used"),
+            "{css}"
+        );
+    }
+
+    #[test]
+    fn keyframes_kept_only_when_named() {
+        let css = style_of(
+            "<svg id=\"p\"><style>@keyframes dash{to{stroke-dashoffset:0;}}@keyframes spin{to{x:1;}}#p .gone{animation:dash 1s;}#p .here{animation:spin 1s;}</style><g class=\"here\"/></svg>",
+        );
+        assert!(css.contains("@keyframes spin"), "{css}");
+        assert!(!css.contains("@keyframes dash"), "{css}");
+        // Named from a style attribute.
+        let css = style_of(
+            "<svg id=\"p\"><style>@keyframes dash{to{x:0;}}</style><g style=\"animation: dash 2s\"/></svg>",
+        );
+        assert!(css.contains("@keyframes dash"), "{css}");
+    }
+
+    #[test]
+    fn unanalysable_and_unscoped_rules_are_kept() {
+        let css = style_of(
+            "<svg id=\"p\"><style>.x{a:1;}#p + .z{a:2;}#p .y + .z{a:9;}#p .q\\:w{a:3;}@media print{#p .y{a:4;}}#p [data-look=\"neo\"].y{a:5;}#p [data-look=\"classic\"]{a:6;}#p :root{a:7;}#p:hover{a:8;}</style><g data-look=\"classic\"/></svg>",
+        );
+        // Siblings of the root are outside the SVG.
+        for kept in [
+            ".x{",
+            "#p + .z",
+            "\\:w",
+            "@media print",
+            "[data-look=\"classic\"]",
+            "#p:hover",
+        ] {
+            assert!(css.contains(kept), "{kept} in {css}");
+        }
+        // No element has data-look="neo" or class `y`; `:root` is never inside the SVG.
+        assert!(!css.contains("neo") && !css.contains(":root"), "{css}");
+        assert!(!css.contains(".y + .z"), "{css}");
+    }
+
+    #[test]
+    fn unreferenced_definitions_and_script_data_are_dropped() {
+        let out = postprocess(
+            "<svg id=\"p\"><defs><marker id=\"used\"><path d=\"M0 0L1 1\"/></marker><marker id=\"spare\"><path d=\"M0 0L2 2\"/></marker><filter id=\"f\"/></defs><path d=\"M0 0L5 5\" marker-end=\"url(#used)\" data-points=\"W10=\" class=\"a b a\" style=\"\"/></svg>",
+            "p",
+            "Label",
+        );
+        assert!(out.contains("<marker id=\"p-used\">"), "{out}");
+        assert!(!out.contains("spare") && !out.contains("<filter"), "{out}");
+        assert!(
+            !out.contains("data-points") && !out.contains("style=\"\""),
+            "{out}"
+        );
+        assert!(out.contains("class=\"a b\""), "{out}");
     }
 }
 
