@@ -30,6 +30,11 @@
 //! - The root `<svg>` scales to the column (`width="100%"`, `max-width` = natural width,
 //!   `viewBox`, no fixed height), has `role="img"` and a `<title>`/`<desc>` from
 //!   `accTitle`/`accDescr`, or a `<title>` with the caller's fallback label.
+//! - Smaller markup, the same picture: path data rounded to hundredths, straight "curves"
+//!   (roughjs at roughness 0) written as lines, compact commands ([`write_path`]); style
+//!   rules that can match nothing in the SVG, `@keyframes` nothing names, markers, filters
+//!   and gradients nothing refers to, and `data-*` attributes (for mermaid's scripts) dropped
+//!   ([`prune_style_sheets`], [`unused_definitions`]).
 //! - Output is deterministic; [`DiagramCache`] stores it keyed by a SHA-256 of (source,
 //!   options, engine and pipeline version).
 
@@ -598,21 +603,28 @@ impl<'a> Markup<'a> {
     }
 }
 
-/// The position of ASCII byte `c` in `s` at or after `from`. Most searches here end within a
-/// few bytes (the next `<`, the closing quote), where a plain loop beats `memchr`'s set-up;
-/// longer ones go on with `str::find`.
+/// The position of ASCII byte `c` in `s` at or after `from`, eight bytes at a time (the
+/// lowest zero byte of `w ^ pattern` is found exactly by the usual `(w - 0x01…) & !w & 0x80…`
+/// test). Most searches here end within a few dozen bytes (the next `<`, a closing quote),
+/// where calling out to `memchr` costs more than it saves.
 #[inline]
 fn find_byte(s: &str, from: usize, c: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let b = s.as_bytes();
-    let head = b.len().min(from + 32);
-    if let Some(p) = b.get(from..head)?.iter().position(|&x| x == c) {
-        return Some(from + p);
+    let pattern = ONES * u64::from(c);
+    let mut j = from;
+    while let Some(chunk) = b.get(j..j + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word) ^ pattern;
+        let found = w.wrapping_sub(ONES) & !w & HIGHS;
+        if found != 0 {
+            return Some(j + (found.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
     }
-    let mut k = head;
-    while !s.is_char_boundary(k) {
-        k += 1;
-    }
-    s[k..].find(char::from(c)).map(|p| k + p)
+    b.get(j..)?.iter().position(|&x| x == c).map(|p| j + p)
 }
 
 fn tokenize(svg: &str) -> Markup<'_> {
@@ -1041,28 +1053,69 @@ struct Facts<'a> {
     classes: FxHashSet<&'a str>,
     elements: FxHashSet<&'a str>,
     attrs: &'a [(&'a str, &'a str)],
+    /// Ids that attributes refer to (`url(#…)`, `href="#…"`, `aria-*`).
+    refs: FxHashSet<&'a str>,
+    /// Some attribute sets an `evenodd` fill or clip rule.
+    evenodd: bool,
+    /// `style` attributes that set an animation.
+    animated: Vec<&'a str>,
     /// Answers of [`Facts::may_have_attr`] so far (style sheets repeat the same few).
     attr_answers: std::cell::RefCell<Vec<(String, Option<String>, bool)>>,
 }
 
 impl<'a> Facts<'a> {
+    /// One pass over every tag and attribute.
     fn gather(markup: &'a Markup<'a>, root: &'a str) -> Self {
         let mut classes = FxHashSet::default();
         let mut elements = FxHashSet::default();
+        let mut refs = FxHashSet::default();
+        let mut evenodd = false;
+        let mut animated = Vec::new();
         // Class values repeat (`node default`, `label`): split each distinct one once.
         let mut values = FxHashSet::default();
         let mut last_name = "";
         for p in &markup.pieces {
-            if let Piece::Open { name, attrs, .. } = p {
-                if *name != last_name {
-                    elements.insert(*name);
-                    last_name = name;
-                }
-                for &(k, v) in markup.attrs(attrs) {
-                    if k.eq_ignore_ascii_case("class") && values.insert(v) {
-                        classes.extend(v.split_ascii_whitespace());
+            let Piece::Open { name, attrs, .. } = p else {
+                continue;
+            };
+            if *name != last_name {
+                elements.insert(*name);
+                last_name = name;
+            }
+            for &(k, v) in markup.attrs(attrs) {
+                match k {
+                    "class" => {
+                        if values.insert(v) {
+                            classes.extend(v.split_ascii_whitespace());
+                        }
+                        continue;
                     }
+                    "href" | "xlink:href" => {
+                        if let Some(id) = v.strip_prefix('#') {
+                            refs.insert(id);
+                        }
+                    }
+                    "fill-rule" | "clip-rule" => evenodd |= v.contains("evenodd"),
+                    "style" => {
+                        evenodd |= v.contains("evenodd");
+                        if contains_animation(v) {
+                            animated.push(v);
+                        }
+                    }
+                    // Never a reference (and the bulk of the bytes).
+                    "d" | "points" | "id" | "transform" | "x" | "y" | "width" | "height"
+                    | "viewBox" => continue,
+                    _ if k.starts_with("data-") => continue,
+                    _ if k.starts_with("aria-") => refs.extend(v.split_ascii_whitespace()),
+                    _ if k.eq_ignore_ascii_case("class") => {
+                        classes.extend(v.split_ascii_whitespace());
+                        continue;
+                    }
+                    _ => {}
                 }
+                url_refs(v, |id| {
+                    refs.insert(id);
+                });
             }
         }
         Facts {
@@ -1070,6 +1123,9 @@ impl<'a> Facts<'a> {
             classes,
             elements,
             attrs: markup.all_attrs(),
+            refs,
+            evenodd,
+            animated,
             attr_answers: std::cell::RefCell::new(Vec::new()),
         }
     }
@@ -1401,7 +1457,7 @@ fn mentions_ident(text: &str, name: &str) -> bool {
 /// [`selector_may_match`]; a rule goes only if every selector of its list cannot match), and
 /// `@keyframes` no kept rule or `style` attribute names. Other at-rules, comments and
 /// anything unbalanced are kept. Returns the kept text of each sheet, in order.
-fn prune_style_sheets<'a>(sheets: &[&'a str], facts: &Facts, markup: &Markup) -> Vec<Cow<'a, str>> {
+fn prune_style_sheets<'a>(sheets: &[&'a str], facts: &Facts) -> Vec<Cow<'a, str>> {
     struct Sheet<'a> {
         css: &'a str,
         items: Option<Vec<CssItem>>,
@@ -1445,12 +1501,7 @@ fn prune_style_sheets<'a>(sheets: &[&'a str], facts: &Facts, markup: &Markup) ->
     if !keyframes.is_empty() {
         let frames: HashSet<(usize, usize)> = keyframes.iter().map(|&(s, n, _)| (s, n)).collect();
         // Only `animation` and `animation-name` name keyframes.
-        let styles: Vec<&str> = markup
-            .all_attrs()
-            .iter()
-            .filter(|(k, v)| k.eq_ignore_ascii_case("style") && contains_animation(v))
-            .map(|(_, v)| *v)
-            .collect();
+        let styles = &facts.animated;
         for &(s, n, name) in &keyframes {
             let used = parsed.iter().enumerate().any(|(t, sheet)| {
                 sheet.items.iter().flatten().enumerate().any(|(m, item)| {
@@ -1477,36 +1528,31 @@ fn prune_style_sheets<'a>(sheets: &[&'a str], facts: &Facts, markup: &Markup) ->
         .collect()
 }
 
-/// Every id some attribute or style sheet refers to: `url(#id)`, `href="#id"`, `aria-*`.
-fn referenced_ids<'a>(markup: &Markup<'a>, sheets: &'a [Cow<'a, str>]) -> FxHashSet<&'a str> {
-    fn urls<'a>(text: &'a str, refs: &mut FxHashSet<&'a str>) {
-        if !has_url(text) {
-            return;
+/// Calls `f` with the id of every `url(#id)` in `text` (`url` in any case, the id quoted or
+/// not).
+fn url_refs<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(open) = find_byte(text, from, b'(') {
+        from = open + 1;
+        if open < 3 || !b[open - 3..open].eq_ignore_ascii_case(b"url") {
+            continue;
         }
-        let mut rest = text;
-        while let Some(pos) = rest.find("url(") {
-            rest = &rest[pos + 4..];
-            let inner = rest[..rest.find(')').unwrap_or(rest.len())]
-                .trim()
-                .trim_matches(['"', '\'']);
-            if let Some(id) = inner.strip_prefix('#') {
-                refs.insert(id);
-            }
+        let close = find_byte(text, from, b')').unwrap_or(text.len());
+        let inner = text[from..close].trim().trim_matches(['"', '\'']);
+        if let Some(id) = inner.strip_prefix('#') {
+            f(id);
         }
     }
-    let mut refs = FxHashSet::default();
-    for &(k, v) in markup.all_attrs() {
-        if k == "href" || k == "xlink:href" {
-            if let Some(id) = v.strip_prefix('#') {
-                refs.insert(id);
-            }
-        } else if k.starts_with("aria-") {
-            refs.extend(v.split_ascii_whitespace());
-        }
-        urls(v, &mut refs);
-    }
+}
+
+/// Every id some attribute or kept style sheet refers to: `url(#id)`, `href="#id"`, `aria-*`.
+fn referenced_ids<'a>(facts: &Facts<'a>, sheets: &'a [Cow<'a, str>]) -> FxHashSet<&'a str> {
+    let mut refs = facts.refs.clone();
     for sheet in sheets {
-        urls(sheet, &mut refs);
+        url_refs(sheet, |id| {
+            refs.insert(id);
+        });
     }
     refs
 }
@@ -1584,11 +1630,21 @@ fn xml_escape(s: &str) -> String {
 
 /// Whether a `class` value names a class twice (`edge-thickness-normal … edge-thickness-normal`).
 fn has_repeated_class(value: &str) -> bool {
-    value.as_bytes().contains(&b' ')
-        && value
-            .split_ascii_whitespace()
-            .enumerate()
-            .any(|(n, c)| value.split_ascii_whitespace().take(n).any(|e| e == c))
+    let mut seen = [""; 8];
+    for (n, c) in value.split_ascii_whitespace().enumerate() {
+        if n == seen.len() {
+            // Many names: compare the slow way.
+            return value
+                .split_ascii_whitespace()
+                .enumerate()
+                .any(|(n, c)| value.split_ascii_whitespace().take(n).any(|e| e == c));
+        }
+        if seen[..n].contains(&c) {
+            return true;
+        }
+        seen[n] = c;
+    }
+    false
 }
 
 fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
@@ -1657,13 +1713,12 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
     let sheets = prune_style_sheets(
         &style_pieces.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &facts,
-        &markup,
     );
 
-    let refs = referenced_ids(&markup, &sheets);
+    let refs = referenced_ids(&facts, &sheets);
     let unused = unused_definitions(&markup, &refs);
     let css_markers = sheets.iter().any(|s| sets_markers(s));
-    let evenodd = svg.contains("evenodd");
+    let evenodd = facts.evenodd || sheets.iter().any(|s| s.contains("evenodd"));
     // `data-*` attributes (node ids, edge geometry as base64 JSON, …) are for mermaid's
     // scripts, and none run here: kept only where a kept style rule names them.
     let css_data_attrs: Vec<&str> = sheets
@@ -1675,7 +1730,8 @@ fn postprocess(svg: &str, prefix: &str, fallback_label: &str) -> String {
         .collect();
 
     let mut scratch = PathScratch::default();
-    let mut seen_ids: FxHashSet<Cow<str>> = FxHashSet::default();
+    let mut seen_ids: FxHashSet<Cow<str>> =
+        FxHashSet::with_capacity_and_hasher(ordered_ids.len(), FxBuild::default());
     // Cursors into `unused` and `style_pieces`, both in document order.
     let mut next_unused = 0;
     let mut next_sheet = 0;
@@ -1936,24 +1992,28 @@ fn parse_hundredths(b: &[u8], i: &mut usize) -> Option<i64> {
         _ => false,
     };
     let mut int: i64 = 0;
-    let mut digits = 0;
-    while let Some(&c) = b.get(j).filter(|c| c.is_ascii_digit()) {
-        int = int.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
-        digits += 1;
+    let int_start = j;
+    while let Some(d) = b.get(j).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+        int = int.checked_mul(10)?.checked_add(i64::from(d))?;
         j += 1;
     }
+    let mut digits = j - int_start;
     let mut frac = [0u8; 3];
     if b.get(j) == Some(&b'.') {
         j += 1;
-        let mut n = 0;
-        while let Some(&c) = b.get(j).filter(|c| c.is_ascii_digit()) {
-            if n < 3 {
-                frac[n] = c - b'0';
+        let frac_start = j;
+        for f in &mut frac {
+            match b.get(j).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+                Some(d) => {
+                    *f = d;
+                    j += 1;
+                }
+                None => break,
             }
-            n += 1;
-            digits += 1;
-            j += 1;
         }
+        // Engines write 15 decimals; only three count.
+        j = skip_digits(b, j);
+        digits += j - frac_start;
     }
     if digits == 0 {
         return None;
@@ -1983,6 +2043,27 @@ fn parse_hundredths(b: &[u8], i: &mut usize) -> Option<i64> {
     }
     *i = j;
     Some(if negative { -magnitude } else { magnitude })
+}
+
+/// The index of the first byte at or after `j` that is not an ASCII digit, eight bytes at a
+/// time while it can (a byte `c` is a digit when neither `c - 0x30` nor `c + 0x46` reaches
+/// `0x80`; a carry or borrow only ever flags a word that has a non-digit anyway).
+fn skip_digits(b: &[u8], mut j: usize) -> usize {
+    while let Some(chunk) = b.get(j..j + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let flags = (w.wrapping_sub(0x3030_3030_3030_3030) | w.wrapping_add(0x4646_4646_4646_4646))
+            & 0x8080_8080_8080_8080;
+        if flags != 0 {
+            break;
+        }
+        j += 8;
+    }
+    while b.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    j
 }
 
 /// Writes hundredths as a decimal: `1234` → `12.34`, `-50` → `-0.5`, `300` → `3`.
@@ -3106,6 +3187,52 @@ mod path_tests {
             ("", ""),
         ] {
             assert_eq!(plain(d), rounded, "{d}");
+        }
+    }
+
+    #[test]
+    fn bytes_are_found_exactly() {
+        let text = "ab<cdefghijklmnop<qrstuvwxyz0123456789\u{e9}<\"<";
+        for from in 0..=text.len() + 1 {
+            for c in [b'<', b'"', b'z', b'a', b'#'] {
+                let expected = text
+                    .as_bytes()
+                    .get(from..)
+                    .and_then(|rest| rest.iter().position(|&x| x == c))
+                    .map(|p| from + p);
+                assert_eq!(find_byte(text, from, c), expected, "{from} {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn digit_runs_are_skipped_exactly() {
+        for text in [
+            "",
+            "1",
+            "12345678",
+            "123456789",
+            "1234567/",
+            "12345678:",
+            "0123456789012345x",
+            "9999999999999999",
+            "1234\u{e9}5678",
+            "00000000\u{ff}",
+        ] {
+            let b = text.as_bytes();
+            let expected = b
+                .iter()
+                .position(|c| !c.is_ascii_digit())
+                .unwrap_or(b.len());
+            assert_eq!(skip_digits(b, 0), expected, "{text}");
+        }
+        // Every byte value after seven digits.
+        for c in 0..=255u8 {
+            let mut b = b"1234567".to_vec();
+            b.push(c);
+            b.extend_from_slice(b"12345678");
+            let expected = if c.is_ascii_digit() { b.len() } else { 7 };
+            assert_eq!(skip_digits(&b, 0), expected, "{c}");
         }
     }
 
