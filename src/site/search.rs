@@ -21,8 +21,8 @@
 //! Everything is sorted and contains no timestamps: the same input gives byte-identical files.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU8, AtomicU32};
 
 use rayon::prelude::*;
 
@@ -66,158 +66,198 @@ pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
     Ok(())
 }
 
-/// Documents read by one task of the first pass; their terms are numbered per chunk, then merged.
-const CHUNK_DOCS: usize = 64;
+/// Terms encoded by one task when the term shards are written.
+const TERMS_PER_TASK: usize = 1024;
 
 /// The index files: (site-relative path, contents), in path order.
 ///
 /// Two passes: the first reads every document (in parallel chunks, each numbering its own terms)
 /// into compact form; the chunks' terms are then merged into one table, which gives the postings
 /// and document frequencies; the second pass picks each document's sentences and writes the
-/// document shards, dropping each document's data as soon as its shard is written.
+/// document shards, dropping each document's data as soon as its shard is written. The second pass
+/// reads again only the blocks of the body that hold a kept sentence, from where the first pass
+/// saw them start.
 pub fn build(model: &Model) -> Vec<(String, String)> {
     let docs = &model.handbook.documents;
     let bodies = &model.bodies[..docs.len().min(model.bodies.len())];
     let docs_read = &docs[..bodies.len()];
+    // Chunks of documents read by one task; each numbers its own terms, so fewer chunks mean
+    // less merging, while a few per thread keep the threads busy to the end.
+    let chunk_docs = (docs_read.len() / (4 * rayon::current_num_threads())).clamp(32, 512);
     let mut chunks: Vec<Chunk> = docs_read
-        .par_chunks(CHUNK_DOCS)
-        .zip(bodies.par_chunks(CHUNK_DOCS))
+        .par_chunks(chunk_docs)
+        .zip(bodies.par_chunks(chunk_docs))
         .map(|(docs, bodies)| parse_chunk(docs, bodies))
         .collect();
 
-    // One table of terms: the chunks' own numbers, mapped to global ones.
-    let mut number: HashMap<Box<str>, u32, Fnv> = HashMap::default();
+    // One table of terms: the chunks' own numbers, mapped to global ones. The numbering does not
+    // reach the output, which lists terms sorted.
+    let mut table = Interner::default();
     let maps: Vec<Vec<u32>> = chunks
-        .iter_mut()
+        .iter()
         .map(|chunk| {
-            std::mem::take(&mut chunk.names)
-                .into_iter()
-                .map(|name| {
-                    if let Some(&n) = number.get(&*name) {
-                        n
-                    } else {
-                        let n = number.len() as u32;
-                        number.insert(name, n);
-                        n
-                    }
-                })
+            (0..chunk.names.len() as u32)
+                .map(|n| table.intern(chunk.names.get(n)))
                 .collect()
         })
         .collect();
     chunks.par_iter_mut().zip(maps).for_each(|(chunk, map)| {
+        chunk.names = Interner::default();
         for doc in &mut chunk.docs {
             for term in &mut doc.terms {
                 term.0 = map[term.0 as usize];
             }
         }
     });
-    let mut names: Vec<&str> = vec![""; number.len()];
-    for (name, &n) in &number {
-        names[n as usize] = name;
-    }
+    let names: Vec<&str> = (0..table.len() as u32).map(|n| table.get(n)).collect();
     let parsed: Vec<ParsedDoc> = chunks.into_iter().flat_map(|c| c.docs).collect();
 
-    // Postings, in document order because documents are visited in order, stored as one array.
-    let mut start = vec![0u32; names.len() + 1];
-    for doc in &parsed {
-        for &(t, _) in &doc.terms {
-            start[t as usize + 1] += 1;
-        }
-    }
-    let total = docs.len().max(1) as f64;
-    let idf: Vec<f64> = start[1..]
-        .iter()
-        .map(|&count| (total / count as f64).ln())
+    // Postings, in document order, stored as one array. The documents are cut into parts, each
+    // counting its postings per term, which says where each part writes them.
+    let part_docs = parsed
+        .len()
+        .div_ceil(2 * rayon::current_num_threads())
+        .max(1);
+    let mut fill: Vec<Vec<u32>> = parsed
+        .par_chunks(part_docs)
+        .map(|part| {
+            let mut count = vec![0u32; names.len()];
+            for doc in part {
+                for &(t, _) in &doc.terms {
+                    count[t as usize] += 1;
+                }
+            }
+            count
+        })
         .collect();
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let size = start[names.len()] as usize;
-    let mut posting_doc = vec![0u32; size];
-    let mut posting_flags = vec![0u8; size];
-    for (n, doc) in parsed.iter().enumerate() {
-        for &(t, flags) in &doc.terms {
-            let at = &mut fill[t as usize];
-            posting_doc[*at as usize] = n as u32;
-            posting_flags[*at as usize] = flags;
-            *at += 1;
+    // Where each term's postings start, and each part's among them; document frequencies.
+    let total = docs.len().max(1) as f64;
+    let mut start = Vec::with_capacity(names.len() + 1);
+    let mut idf = Vec::with_capacity(names.len());
+    let mut size = 0;
+    for t in 0..names.len() {
+        start.push(size);
+        let mut count = 0;
+        for part in &mut fill {
+            let n = part[t];
+            part[t] = size + count;
+            count += n;
         }
+        idf.push((total / count as f64).ln());
+        size += count;
     }
-    drop(fill);
+    start.push(size);
+    // The parts write to places of their own, through atomics (plain stores on common machines).
+    let posting_doc: Vec<AtomicU32> = (0..size).map(|_| AtomicU32::new(0)).collect();
+    let posting_flags: Vec<AtomicU8> = (0..size).map(|_| AtomicU8::new(0)).collect();
+    parsed
+        .par_chunks(part_docs)
+        .zip(fill)
+        .enumerate()
+        .for_each(|(p, (part, mut fill))| {
+            for (i, doc) in part.iter().enumerate() {
+                let n = (p * part_docs + i) as u32;
+                for &(t, flags) in &doc.terms {
+                    let at = &mut fill[t as usize];
+                    posting_doc[*at as usize].store(n, Relaxed);
+                    posting_flags[*at as usize].store(flags, Relaxed);
+                    *at += 1;
+                }
+            }
+        });
+    let posting_doc: Vec<u32> = posting_doc.into_iter().map(AtomicU32::into_inner).collect();
+    let posting_flags: Vec<u8> = posting_flags
+        .into_iter()
+        .map(AtomicU8::into_inner)
+        .collect();
 
-    let mut files = Vec::new();
-    // Term shards.
+    // Term shards: the postings encoded in parallel, in term order, then cut into shards.
     let mut order: Vec<u32> = (0..names.len() as u32).collect();
     order.par_sort_unstable_by(|&a, &b| js_order(names[a as usize], names[b as usize]));
+    let encoded: Vec<(Vec<u8>, Vec<u32>)> = order
+        .par_chunks(TERMS_PER_TASK)
+        .map(|terms| {
+            let mut out = Vec::new();
+            let mut ends = Vec::with_capacity(terms.len());
+            for &t in terms {
+                let range = start[t as usize] as usize..start[t as usize + 1] as usize;
+                encode_postings_into(&posting_doc[range.clone()], &posting_flags[range], &mut out);
+                ends.push(out.len() as u32);
+            }
+            (out, ends)
+        })
+        .collect();
+    drop((posting_doc, posting_flags, start));
     let mut shard_first: Vec<&str> = Vec::new();
+    let mut shards: Vec<Vec<u8>> = Vec::new();
     let mut shard: Vec<u8> = Vec::new();
     let mut previous = "";
-    let flush = |shard: &mut Vec<u8>, files: &mut Vec<(String, String)>| {
-        if !shard.is_empty() {
-            let n = files.len();
-            let text = std::str::from_utf8(shard).expect("terms are UTF-8");
-            let json = serde_json::to_string(text).expect("strings serialise");
-            files.push((
-                format!("{DIR}/t{n}.js"),
-                format!("PolicybookSearch.terms({n},{});\n", script_safe(&json)),
-            ));
-            shard.clear();
-        }
-    };
-    for &t in &order {
-        let term = names[t as usize];
-        if shard.is_empty() {
-            shard_first.push(term);
-            previous = "";
-        } else {
+    for (terms, (postings, ends)) in order.chunks(TERMS_PER_TASK).zip(&encoded) {
+        let mut from = 0;
+        for (&t, &end) in terms.iter().zip(ends) {
+            let term = names[t as usize];
+            if shard.is_empty() {
+                shard_first.push(term);
+                previous = "";
+            } else {
+                shard.push(b' ');
+            }
+            // Front coding: how many UTF-16 units the term shares with the previous one, then the rest.
+            let (units, bytes) = shared_prefix(previous, term);
+            shard.push(ALPHABET[units]);
+            shard.extend_from_slice(&term.as_bytes()[bytes..]);
             shard.push(b' ');
-        }
-        // Front coding: how many UTF-16 units the term shares with the previous one, then the rest.
-        let (units, bytes) = shared_prefix(previous, term);
-        shard.push(ALPHABET[units]);
-        shard.extend_from_slice(&term.as_bytes()[bytes..]);
-        shard.push(b' ');
-        let range = start[t as usize] as usize..start[t as usize + 1] as usize;
-        encode_postings_into(
-            &posting_doc[range.clone()],
-            &posting_flags[range],
-            &mut shard,
-        );
-        previous = term;
-        if shard.len() >= SHARD_BYTES {
-            flush(&mut shard, &mut files);
+            shard.extend_from_slice(&postings[from..end as usize]);
+            from = end as usize;
+            previous = term;
+            if shard.len() >= SHARD_BYTES {
+                shards.push(std::mem::replace(
+                    &mut shard,
+                    Vec::with_capacity(SHARD_BYTES + SHARD_BYTES / 4),
+                ));
+            }
         }
     }
-    flush(&mut shard, &mut files);
-    drop((posting_doc, posting_flags, start, order));
+    if !shard.is_empty() {
+        shards.push(shard);
+    }
+    drop((encoded, order));
+    let mut files: Vec<(String, String)> = shards
+        .into_par_iter()
+        .enumerate()
+        .map(|(n, shard)| {
+            let text = String::from_utf8(shard).expect("terms are UTF-8");
+            let json = serde_json::to_string(&text).expect("strings serialise");
+            (
+                format!("{DIR}/t{n}.js"),
+                script_file("PolicybookSearch.terms", n, &json),
+            )
+        })
+        .collect();
 
     // Document shards.
-    let first_doc_shard = files.len();
     let shards: Vec<(String, String)> = parsed
         .into_par_iter()
         .zip(docs_read.par_iter().zip(bodies))
         .chunks(DOCS_PER_SHARD)
         .enumerate()
-        .map(|(n, chunk)| {
-            let mut json = Vec::with_capacity(4096);
+        .map_init(ExtractBuffers::default, |buffers, (n, chunk)| {
+            let mut json = Vec::with_capacity(16 * 1024);
             json.push(b'[');
-            let mut buffers = ExtractBuffers::default();
             for (i, (p, (doc, body))) in chunk.into_iter().enumerate() {
                 if i > 0 {
                     json.push(b',');
                 }
-                write_record(doc, &p, &body.html, &idf, &mut json, &mut buffers);
+                write_record(doc, &p, &body.html, &idf, &mut json, buffers);
             }
             json.push(b']');
             let json = String::from_utf8(json).expect("JSON is UTF-8");
             (
                 format!("{DIR}/d{n}.js"),
-                format!("PolicybookSearch.docs({n},{});\n", script_safe(&json)),
+                script_file("PolicybookSearch.docs", n, &json),
             )
         })
         .collect();
-    debug_assert!(first_doc_shard == files.len());
     files.extend(shards);
 
     let manifest = serde_json::json!({
@@ -238,6 +278,28 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
     ));
     files.sort_unstable();
     files
+}
+
+/// `{call}({n},{json});` and a newline, with the JSON made [`script_safe`].
+fn script_file(call: &str, n: usize, json: &str) -> String {
+    let mut out = String::with_capacity(call.len() + json.len() + 16);
+    out.push_str(call);
+    out.push('(');
+    out.push_str(&n.to_string());
+    out.push(',');
+    let bytes = json.as_bytes();
+    let (mut from, mut at) = (0, 0);
+    while let Some(i) = find_byte(&bytes[at..], |b| b == b'<') {
+        at += i + 1;
+        if bytes.get(at) == Some(&b'/') {
+            out.push_str(&json[from..at]);
+            out.push('\\');
+            from = at;
+        }
+    }
+    out.push_str(&json[from..]);
+    out.push_str(");\n");
+    out
 }
 
 /// The common start of `a` and `b` in whole characters, at most `ALPHABET.len() - 1` UTF-16 units:
@@ -273,7 +335,7 @@ fn js_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// Documents read by one task of the first pass.
 struct Chunk {
     /// The chunk's terms, by their number in the chunk.
-    names: Vec<Box<str>>,
+    names: Interner,
     docs: Vec<ParsedDoc>,
 }
 
@@ -291,6 +353,7 @@ struct ParsedDoc {
     text_chars: usize,
 }
 
+#[derive(Clone, Copy)]
 struct Sentence {
     /// 0 before the first heading, k under `headings[k - 1]`.
     section: u32,
@@ -298,6 +361,8 @@ struct Sentence {
     len: u32,
     /// Where its terms end in `ParsedDoc::words`.
     words_end: u32,
+    /// Where the text block it is part of starts in the body's HTML (see [`extract_each`]).
+    block: u32,
 }
 
 impl ParsedDoc {
@@ -311,13 +376,135 @@ impl ParsedDoc {
     }
 }
 
+/// Strings numbered in the order first met, kept one after the other in one `String`, found by an
+/// open-addressing hash table whose slots hold the strings' first eight bytes: no allocation per
+/// string, and a string of up to eight bytes is found with one memory access.
+#[derive(Default)]
+struct Interner {
+    /// A power of two long, at most half full, probed linearly from where the hash's top bits say.
+    slots: Vec<Slot>,
+    /// log2 of `slots.len()`.
+    bits: u32,
+    text: String,
+    /// Where each string ends in `text`; it starts where the previous one ends.
+    ends: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// The first eight bytes of the string, zero-padded, little-endian.
+    key: u64,
+    /// The string's number + 1, or 0 for a free slot.
+    n: u32,
+    /// The high bits of the hash, with the length (up to 255) in the low byte.
+    tag: u32,
+}
+
+impl Interner {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, n: u32) -> &str {
+        let n = n as usize;
+        let from = if n == 0 { 0 } else { self.ends[n - 1] as usize };
+        &self.text[from..self.ends[n] as usize]
+    }
+
+    /// The number of `s`, given it the next one if it is new.
+    #[inline(always)]
+    fn intern(&mut self, s: &str) -> u32 {
+        if 2 * (self.len() + 1) > self.slots.len() {
+            self.grow();
+        }
+        let b = s.as_bytes();
+        let (key, h, tag) = slot_hash(b);
+        let mask = self.slots.len() - 1;
+        let mut i = (h >> (64 - self.bits)) as usize;
+        loop {
+            let slot = self.slots[i];
+            if slot.n == 0 {
+                let n = self.len() as u32;
+                self.text.push_str(s);
+                self.ends.push(self.text.len() as u32);
+                self.slots[i] = Slot { key, n: n + 1, tag };
+                return n;
+            }
+            if slot.tag == tag && slot.key == key && (b.len() <= 8 || self.rest_is(slot.n - 1, b)) {
+                return slot.n - 1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Whether string `n`, as long as `b` and with the same first eight bytes, is `b`.
+    #[inline(always)]
+    fn rest_is(&self, n: u32, b: &[u8]) -> bool {
+        let s = self.get(n).as_bytes();
+        let last = |s: &[u8]| u64::from_le_bytes(s[s.len() - 8..].try_into().expect("8 bytes"));
+        if b.len() <= 16 {
+            // The last eight bytes cover the rest.
+            last(s) == last(b)
+        } else {
+            s == b
+        }
+    }
+
+    fn grow(&mut self) {
+        self.bits = (self.bits + 1).max(10);
+        let mask = (1usize << self.bits) - 1;
+        let mut slots = vec![Slot::default(); 1 << self.bits];
+        for n in 0..self.len() as u32 {
+            let (key, h, tag) = slot_hash(self.get(n).as_bytes());
+            let mut i = (h >> (64 - self.bits)) as usize;
+            while slots[i].n != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = Slot { key, n: n + 1, tag };
+        }
+        self.slots = slots;
+    }
+}
+
+/// A string's first eight bytes (zero-padded, little-endian), hash, and tag (see [`Slot`]).
+#[inline(always)]
+fn slot_hash(b: &[u8]) -> (u64, u64, u32) {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = b.len();
+    let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")) as u64;
+    let key = if n >= 8 {
+        u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+    } else if n >= 4 {
+        // Two overlapping halves; the shared bytes are the same in both.
+        half(0) | half(n - 4) << ((n - 4) * 8)
+    } else {
+        b.iter()
+            .enumerate()
+            .fold(0, |key, (i, &x)| key | (x as u64) << (8 * i))
+    };
+    let mut h = (key ^ (n as u64).wrapping_mul(K)).wrapping_mul(K);
+    if n > 8 {
+        // The rest, a word at a time; the last word may overlap the one before.
+        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let mut i = 8;
+        while i + 8 < n {
+            h = (h ^ word(i)).wrapping_mul(K);
+            h ^= h >> 29;
+            i += 8;
+        }
+        h = (h ^ word(n - 8)).wrapping_mul(K);
+    }
+    let tag = ((h >> 32) as u32 & !0xFF) | n.min(255) as u32;
+    (key, h, tag)
+}
+
 const NONE: u32 = u32::MAX;
 
 /// Terms of a chunk, numbered as met, and of its current document, numbered as met in it, with
 /// their flags and body count.
 #[derive(Default)]
 struct Terms {
-    number: HashMap<Box<str>, u32, Fnv>,
+    names: Interner,
     /// Chunk number → number in the current document, or [`NONE`].
     local: Vec<u32>,
     /// The current document's terms: (chunk number, flags, body count).
@@ -326,40 +513,13 @@ struct Terms {
     lower: String,
 }
 
-/// FNV-1a: terms are short and trusted, and SipHash showed in build profiles.
-#[derive(Default)]
-struct FnvHasher(u64);
-
-impl Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type Fnv = BuildHasherDefault<FnvHasher>;
-
 impl Terms {
+    #[inline(always)]
     fn add(&mut self, term: &str, flag: u8) -> u32 {
-        let id = match self.number.get(term) {
-            Some(&id) => id,
-            None => {
-                let id = self.local.len() as u32;
-                self.number.insert(term.into(), id);
-                self.local.push(NONE);
-                id
-            }
-        };
+        let id = self.names.intern(term);
+        if id as usize == self.local.len() {
+            self.local.push(NONE);
+        }
         let slot = &mut self.local[id as usize];
         if *slot == NONE {
             *slot = self.list.len() as u32;
@@ -412,11 +572,10 @@ fn parse_chunk(docs: &[Document], bodies: &[crate::render::markdown::RenderedBod
         .zip(bodies)
         .map(|(doc, body)| parse_doc(doc, &body.html, &mut terms, &mut scratch))
         .collect();
-    let mut names: Vec<Box<str>> = vec![Box::from(""); terms.local.len()];
-    for (name, n) in terms.number {
-        names[n as usize] = name;
+    Chunk {
+        names: terms.names,
+        docs,
     }
-    Chunk { names, docs }
 }
 
 /// Buffers reused from document to document.
@@ -426,6 +585,9 @@ struct Scratch {
     /// Per term of the document: the last sentence it was seen in, plus one.
     seen: Vec<u32>,
     lower: String,
+    /// The document's sentences and their words, as they are read.
+    sentences: Vec<Sentence>,
+    words: Vec<u32>,
 }
 
 fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratch) -> ParsedDoc {
@@ -448,60 +610,63 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
         _ => {}
     }
     let mut headings = Vec::new();
-    let mut sentences = Vec::new();
-    let mut shown = String::new();
-    let mut words: Vec<u32> = Vec::new();
     let mut section = 0;
     let mut text_chars = 0;
     let Scratch {
         extract: buffers,
         seen,
         lower,
+        sentences,
+        words,
     } = scratch;
     seen.clear();
-    extract_each(html, buffers, |heading, block| match heading {
-        Some((level, id)) => {
-            terms.mark(block, HEADING);
-            if (2..=3).contains(&level) && !id.is_empty() {
-                headings.push((id, block.to_string()));
-                section = headings.len();
+    sentences.clear();
+    words.clear();
+    extract_each(html, 0, buffers, |heading, block, block_at| {
+        match heading {
+            Some((level, id)) => {
+                terms.mark(block, HEADING);
+                if (2..=3).contains(&level) && !id.is_empty() {
+                    headings.push((id, block.to_string()));
+                    section = headings.len();
+                }
+            }
+            None => {
+                let chars = block.chars().count();
+                text_chars += chars;
+                let ascii = chars == block.len();
+                each_sentence(block, |s| {
+                    let (visible, len) = cut_size(s, SENTENCE_CHARS, ascii);
+                    let mark = sentences.len() as u32 + 1;
+                    each_token(s, lower, |at, t| {
+                        let n = terms.add(t, 0);
+                        if at < visible {
+                            if seen.len() <= n as usize {
+                                seen.resize(n as usize + 1, 0);
+                            }
+                            if seen[n as usize] != mark {
+                                seen[n as usize] = mark;
+                                words.push(n);
+                            }
+                        }
+                    });
+                    sentences.push(Sentence {
+                        section: section as u32,
+                        len: len as u32,
+                        words_end: words.len() as u32,
+                        block: block_at as u32,
+                    });
+                });
             }
         }
-        None => {
-            text_chars += block.chars().count();
-            each_sentence(block, |s| {
-                shown.clear();
-                cut_into(s, SENTENCE_CHARS, &mut shown);
-                let visible = shown.len();
-                let len = shown.chars().count();
-                let mark = sentences.len() as u32 + 1;
-                each_token(s, lower, |at, t| {
-                    let n = terms.add(t, 0);
-                    if at < visible {
-                        if seen.len() <= n as usize {
-                            seen.resize(n as usize + 1, 0);
-                        }
-                        if seen[n as usize] != mark {
-                            seen[n as usize] = mark;
-                            words.push(n);
-                        }
-                    }
-                });
-                sentences.push(Sentence {
-                    section: section as u32,
-                    len: len as u32,
-                    words_end: words.len() as u32,
-                });
-            });
-        }
+        true
     });
-    words.shrink_to_fit();
-    sentences.shrink_to_fit();
+    // Copied to their size: kept until the second pass.
     ParsedDoc {
         terms: terms.finish_doc(),
         headings,
-        sentences,
-        words,
+        sentences: sentences.to_vec(),
+        words: words.to_vec(),
         text_chars,
     }
 }
@@ -554,45 +719,82 @@ fn write_record(
         // Without a description the first sentence stands in for one.
         take(0, &mut chosen, &mut taken, &mut covered, &mut budget);
     }
-    loop {
-        let mut best: Option<(f64, usize)> = None;
-        for (i, s) in parsed.sentences.iter().enumerate() {
-            let len = s.len as usize;
-            if len > budget || taken[i] {
-                continue;
-            }
-            let gain: f64 = parsed
-                .sentence_words(i)
-                .iter()
-                .filter(|&&w| !covered[w as usize])
-                .map(|&w| weight[w as usize])
-                .sum();
-            // Per character, but short fragments (a table cell) count as a short sentence.
-            let score = gain / (len.max(40) as f64);
-            if gain > 0.0 && best.is_none_or(|(b, _)| score > b) {
-                best = Some((score, i));
-            }
+    // Lazily: a sentence's gain only falls as words get covered, so a score computed earlier is an
+    // upper bound, and one computed since the last pick is exact. The best entry is taken when its
+    // score is exact; else it is scored again and put back. Ties go to the earlier sentence, as
+    // they would in a scan of all sentences.
+    let gain = |i: usize, covered: &[bool]| -> f64 {
+        parsed
+            .sentence_words(i)
+            .iter()
+            .filter(|&&w| !covered[w as usize])
+            .map(|&w| weight[w as usize])
+            .sum()
+    };
+    // Per character, but short fragments (a table cell) count as a short sentence.
+    let score = |gain: f64, i: usize| gain / ((parsed.sentences[i].len as usize).max(40) as f64);
+    let mut heap: std::collections::BinaryHeap<Candidate> = parsed
+        .sentences
+        .iter()
+        .enumerate()
+        .filter(|&(i, s)| s.len as usize <= budget && !taken[i])
+        .filter_map(|(i, _)| {
+            let gain = gain(i, &covered);
+            (gain > 0.0).then(|| Candidate {
+                score: score(gain, i),
+                sentence: i as u32,
+                picks: chosen.len() as u32,
+            })
+        })
+        .collect();
+    while let Some(c) = heap.pop() {
+        let i = c.sentence as usize;
+        if parsed.sentences[i].len as usize > budget {
+            continue;
         }
-        let Some((_, i)) = best else { break };
-        take(i, &mut chosen, &mut taken, &mut covered, &mut budget);
-    }
-    chosen.sort_unstable();
-    // The kept sentences' texts, read again from the body: cheaper than keeping every sentence.
-    let mut texts = String::new();
-    let mut ends: Vec<usize> = Vec::with_capacity(chosen.len());
-    if !chosen.is_empty() {
-        let mut k = 0;
-        extract_each(html, buffers, |heading, block| {
-            if heading.is_none() {
-                each_sentence(block, |s| {
-                    if ends.len() < chosen.len() && chosen[ends.len()] == k {
-                        cut_into(s, SENTENCE_CHARS, &mut texts);
-                        ends.push(texts.len());
-                    }
-                    k += 1;
+        if c.picks as usize == chosen.len() {
+            take(i, &mut chosen, &mut taken, &mut covered, &mut budget);
+        } else {
+            let gain = gain(i, &covered);
+            if gain > 0.0 {
+                heap.push(Candidate {
+                    score: score(gain, i),
+                    sentence: i as u32,
+                    picks: chosen.len() as u32,
                 });
             }
+        }
+    }
+    chosen.sort_unstable();
+    // The kept sentences' texts, read again from the body (cheaper than keeping every sentence),
+    // block by block from where each starts.
+    let mut texts = String::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(chosen.len());
+    while ends.len() < chosen.len() {
+        let block = parsed.sentences[chosen[ends.len()]].block;
+        // The block's first sentence.
+        let mut k = chosen[ends.len()];
+        while k > 0 && parsed.sentences[k - 1].block == block {
+            k -= 1;
+        }
+        let before = ends.len();
+        extract_each(html, block as usize, buffers, |heading, text, _| {
+            if heading.is_some() {
+                return true;
+            }
+            each_sentence(text, |s| {
+                if ends.len() < chosen.len() && chosen[ends.len()] == k {
+                    cut_into(s, SENTENCE_CHARS, &mut texts);
+                    ends.push(texts.len());
+                }
+                k += 1;
+            });
+            false
         });
+        if ends.len() == before {
+            // Not met again (cannot happen: the same text gives the same blocks); show nothing.
+            ends.push(texts.len());
+        }
     }
     // Keep only the headings the kept sentences are under, renumbered.
     let mut headings: Vec<&str> = Vec::new();
@@ -645,12 +847,42 @@ fn write_record(
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(section.to_string().as_bytes());
+        push_decimal(out, *section);
         out.push(b',');
         string(out, text);
     }
     out.extend_from_slice(b"]]");
 }
+
+/// A sentence that may be picked for a record, with its score after `picks` picks; the greatest
+/// is the best score, then the earliest sentence.
+struct Candidate {
+    score: f64,
+    sentence: u32,
+    picks: u32,
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(other.sentence.cmp(&self.sentence))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Candidate {}
 
 /// Postings as one string: per document, `(doc - previous doc - 1) << 6 | flags` as a variable-length
 /// number in [`ALPHABET`] (continuation digits first, most significant first, then one final digit).
@@ -749,54 +981,113 @@ fn next_is_digit(rest: &str) -> bool {
 /// in `lower` when needed.
 fn each_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str)) {
     let bytes = text.as_bytes();
-    let char_at = |i: usize| -> (char, usize) {
-        let b = bytes[i];
-        if b < 0x80 {
-            (b as char, 1)
-        } else {
-            let c = text[i..].chars().next().expect("in bounds");
-            (c, c.len_utf8())
-        }
-    };
+    let n = bytes.len();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < n {
         // Skip to the start of a run.
-        let (c, width) = char_at(i);
-        if !c.is_alphanumeric() {
-            i += width;
-            continue;
+        match ASCII_CLASS[bytes[i] as usize] {
+            OTHER => {
+                i += 1;
+                continue;
+            }
+            WIDE => {
+                let c = text[i..].chars().next().expect("a character starts here");
+                if !c.is_alphanumeric() {
+                    i += c.len_utf8();
+                    continue;
+                }
+            }
+            _ => {}
         }
         let start = i;
-        i += width;
-        let mut plain = c.is_ascii_lowercase() || c.is_ascii_digit();
-        while i < bytes.len() {
-            let (c, width) = char_at(i);
-            if c.is_alphanumeric() {
-                plain &= c.is_ascii_lowercase() || c.is_ascii_digit();
-                i += width;
-            } else if c == '.' && joins(&text[start..i]) && next_is_digit(&text[i + 1..]) {
+        // Whether the run has uppercase ASCII letters, and longer characters.
+        let (mut upper, mut wide) = (false, false);
+        loop {
+            while i < n && ASCII_CLASS[bytes[i] as usize] == PLAIN {
                 i += 1;
-            } else {
+            }
+            if i == n {
                 break;
+            }
+            match ASCII_CLASS[bytes[i] as usize] {
+                UPPER => {
+                    upper = true;
+                    i += 1;
+                }
+                WIDE => {
+                    let c = text[i..].chars().next().expect("a character starts here");
+                    if !c.is_alphanumeric() {
+                        break;
+                    }
+                    wide = true;
+                    i += c.len_utf8();
+                }
+                _ => {
+                    if bytes[i] == b'.' && joins(&text[start..i]) && next_is_digit(&text[i + 1..]) {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
             }
         }
         let word = &text[start..i];
-        if plain {
+        if !wide {
             // ASCII: one byte per character.
             if word.len() <= MAX_TERM_CHARS {
-                f(start, word);
+                if upper {
+                    lower.clear();
+                    lower.push_str(word);
+                    lower.make_ascii_lowercase();
+                    f(start, lower);
+                } else {
+                    f(start, word);
+                }
             }
         } else if word.chars().count() <= MAX_TERM_CHARS {
-            lower.clear();
-            if word.is_ascii() {
-                lower.push_str(word);
-                lower.make_ascii_lowercase();
-            } else {
-                *lower = word.to_lowercase();
-            }
+            *lower = word.to_lowercase();
             f(start, lower);
         }
     }
+}
+
+/// Classes of bytes for [`each_token`]: ASCII lowercase letters and digits, uppercase letters,
+/// other ASCII, and the bytes of longer characters.
+const PLAIN: u8 = 0;
+const UPPER: u8 = 1;
+const OTHER: u8 = 2;
+const WIDE: u8 = 3;
+const ASCII_CLASS: [u8; 256] = {
+    let mut class = [WIDE; 256];
+    let mut b = 0;
+    while b < 128 {
+        class[b] = match b as u8 {
+            b'a'..=b'z' | b'0'..=b'9' => PLAIN,
+            b'A'..=b'Z' => UPPER,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    class
+};
+
+/// The first byte of `hay` for which `hit` holds, looked for 32 bytes at a time (which compiles to
+/// vector instructions).
+#[inline(always)]
+fn find_byte(hay: &[u8], hit: impl Fn(u8) -> bool + Copy) -> Option<usize> {
+    let mut at = 0;
+    while at + 32 <= hay.len() {
+        let chunk: &[u8; 32] = hay[at..at + 32].try_into().expect("32 bytes");
+        let mut any = 0u8;
+        for &b in chunk {
+            any |= hit(b) as u8;
+        }
+        if any != 0 {
+            break;
+        }
+        at += 32;
+    }
+    hay[at..].iter().position(|&b| hit(b)).map(|i| at + i)
 }
 
 /// [`split_sentences`], calling `f` with each sentence.
@@ -809,9 +1100,11 @@ fn each_sentence<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
             f(s);
         }
     };
-    for (i, &b) in bytes.iter().enumerate() {
-        let end_of_sentence = matches!(b, b'.' | b'!' | b'?')
-            && bytes.get(i + 1) == Some(&b' ')
+    let mut at = 0;
+    while let Some(i) = find_byte(&bytes[at..], |b| (b == b'.') | (b == b'!') | (b == b'?')) {
+        let i = at + i;
+        at = i + 1;
+        let end_of_sentence = bytes.get(i + 1) == Some(&b' ')
             && bytes
                 .get(i + 2)
                 .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
@@ -857,6 +1150,47 @@ fn cut_into(text: &str, max: usize, out: &mut String) {
 }
 
 /// A rendered body, read as text.
+/// [`cut`]'s length without making it: (bytes, characters); `ascii` if `text` is known to be ASCII.
+fn cut_size(text: &str, max: usize, ascii: bool) -> (usize, usize) {
+    if text.len() <= max {
+        let chars = if ascii {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+        return (text.len(), chars);
+    }
+    let end = if text.as_bytes()[..max].is_ascii() {
+        // The first `max` characters are one byte each; the next one starts at `max`.
+        Some(max)
+    } else {
+        text.char_indices().nth(max).map(|(i, _)| i)
+    };
+    let Some(end) = end else {
+        return (text.len(), text.chars().count());
+    };
+    let head = &text[..end];
+    let head = head.rfind(' ').map_or(head, |i| &head[..i]);
+    let head = head.trim_end_matches([',', ';', ':', ' ']);
+    (head.len() + '…'.len_utf8(), head.chars().count() + 1)
+}
+
+/// Append `value` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    loop {
+        n -= 1;
+        digits[n] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[n..]);
+}
+
+/// A rendered body, read as text.
 #[cfg(test)]
 #[derive(Debug, PartialEq)]
 enum Block {
@@ -869,7 +1203,8 @@ enum Block {
 #[cfg(test)]
 fn extract(html: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
-    extract_each(html, &mut ExtractBuffers::default(), |heading, text| {
+    let mut buffers = ExtractBuffers::default();
+    extract_each(html, 0, &mut buffers, |heading, text, _| {
         blocks.push(match heading {
             Some((level, id)) => Block::Heading {
                 level,
@@ -877,7 +1212,8 @@ fn extract(html: &str) -> Vec<Block> {
                 text: text.to_string(),
             },
             None => Block::Text(text.to_string()),
-        })
+        });
+        true
     });
     blocks
 }
@@ -885,62 +1221,80 @@ fn extract(html: &str) -> Vec<Block> {
 /// Buffers of [`extract_each`], reused from document to document.
 #[derive(Default)]
 struct ExtractBuffers {
-    text: String,
-    collapsed: String,
+    text: Collapsed,
 }
 
-/// [`extract`], calling `f` with each block: heading level and id (`None` for text), and text.
+/// [`extract`] from byte `from` of `html`, calling `f` with each block: heading level and id
+/// (`None` for text), text, and where in `html` its reading started; `f` returns whether to go on.
+///
+/// A text block can be read again on its own from where its reading started, at its first text:
+/// there, no heading, `<style>` or `<script>` is open and no text is pending.
 fn extract_each(
     html: &str,
+    from: usize,
     buffers: &mut ExtractBuffers,
-    mut f: impl FnMut(Option<(u8, String)>, &str),
+    mut f: impl FnMut(Option<(u8, String)>, &str, usize) -> bool,
 ) {
-    let ExtractBuffers { text, collapsed } = buffers;
+    let text = &mut buffers.text;
     text.clear();
     let mut heading: Option<(u8, String)> = None;
-    let mut skip: Option<&'static str> = None;
-    let mut rest = html;
-    let mut finish = |text: &mut String, heading: &mut Option<(u8, String)>| {
-        collapse_into(text, collapsed);
-        text.clear();
-        if let Some(h) = heading.take() {
-            f(Some(h), collapsed);
-        } else if !collapsed.is_empty() {
-            f(None, collapsed);
-        }
-    };
-    while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
-            if skip.is_none() {
-                decode_into(rest, text);
-            }
-            break;
+    // The name of the `<style>` or `<script>` being skipped.
+    let mut skip: Option<u128> = None;
+    // Where the current block's reading started.
+    let mut block_at = from;
+    let mut at = from;
+    // Emit the pending block, if any; `false` when `f` asks to stop.
+    let mut finish = |text: &mut Collapsed, heading: &mut Option<(u8, String)>, block_at: usize| {
+        let go = if let Some(h) = heading.take() {
+            f(Some(h), &text.out, block_at)
+        } else if !text.out.is_empty() {
+            f(None, &text.out, block_at)
+        } else {
+            true
         };
-        if skip.is_none() {
-            decode_into(&rest[..lt], text);
+        text.clear();
+        go
+    };
+    while at < html.len() {
+        let rest = &html[at..];
+        let lt = find_byte(rest.as_bytes(), |b| b == b'<').unwrap_or(rest.len());
+        if skip.is_none() && lt > 0 {
+            let empty = text.out.is_empty();
+            text.push_html(&rest[..lt]);
+            if empty && !text.out.is_empty() && heading.is_none() {
+                // The block's first text: it can be read again from here.
+                block_at = at;
+            }
         }
-        rest = &rest[lt..];
+        if lt == rest.len() {
+            break;
+        }
+        let rest = &rest[lt..];
+        at += lt;
         if rest.starts_with("<!--") {
-            rest = rest.find("-->").map_or("", |i| &rest[i + 3..]);
+            at = rest.find("-->").map_or(html.len(), |i| at + i + 3);
             continue;
         }
-        let end = rest.find('>').map_or(rest.len(), |i| i + 1);
-        let tag = &rest[1..end.saturating_sub(1).max(1)];
-        rest = &rest[end..];
+        let end = find_byte(rest.as_bytes(), |b| b == b'>').map_or(rest.len(), |i| i + 1);
+        // Without a `>`, the tag is the rest but its last character.
+        let tag_end = end.saturating_sub(1).max(1);
+        let tag = rest.get(1..tag_end).unwrap_or(&rest[1..]);
+        at += end;
         let closing = tag.starts_with('/');
-        // The tag name, lowercased; longer names than any below read as no name.
+        // The tag name as a number (see `name_key`).
         let raw = tag.trim_start_matches('/').as_bytes();
         let len = raw
             .iter()
             .position(|b| !b.is_ascii_alphanumeric())
             .unwrap_or(raw.len());
-        let mut lowered = [0u8; 12];
-        let name = if len <= lowered.len() {
-            lowered[..len].copy_from_slice(&raw[..len]);
-            lowered[..len].make_ascii_lowercase();
-            std::str::from_utf8(&lowered[..len]).expect("ASCII")
+        let name = if len <= 16 {
+            // As `name_key`, without a loop.
+            let mut key = [0u8; 16];
+            key[..len].copy_from_slice(&raw[..len]);
+            key.make_ascii_lowercase();
+            u128::from_le_bytes(key)
         } else {
-            "-"
+            u128::MAX
         };
         if let Some(s) = skip {
             if closing && name == s {
@@ -949,30 +1303,100 @@ fn extract_each(
             continue;
         }
         match name {
-            "style" | "script" if !closing => {
-                skip = Some(if name == "style" { "style" } else { "script" })
-            }
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                finish(text, &mut heading);
-                if !closing {
-                    let level = name.as_bytes()[1] - b'0';
+            tag::STYLE | tag::SCRIPT if !closing => skip = Some(name),
+            tag::H1 | tag::H2 | tag::H3 | tag::H4 | tag::H5 | tag::H6 => {
+                if !finish(text, &mut heading, block_at) {
+                    return;
+                }
+                if closing {
+                    block_at = at;
+                } else {
+                    let level = (name >> 8) as u8 - b'0';
                     heading = Some((level, attribute(tag, "id").unwrap_or_default()));
                 }
             }
             // Cells of a row read as one block: a snippet shows the row.
-            "td" | "th" if !closing && !text.trim().is_empty() => text.push_str(" · "),
-            "p" | "li" | "tr" | "pre" | "blockquote" | "div" | "figure" | "dt" | "dd" | "ul"
-            | "ol" | "table" | "br" | "hr" | "figcaption" | "section" | "text" | "tspan" => {
+            tag::TD | tag::TH if !closing && !text.out.is_empty() => text.push_html(" · "),
+            tag::P
+            | tag::LI
+            | tag::TR
+            | tag::PRE
+            | tag::BLOCKQUOTE
+            | tag::DIV
+            | tag::FIGURE
+            | tag::DT
+            | tag::DD
+            | tag::UL
+            | tag::OL
+            | tag::TABLE
+            | tag::BR
+            | tag::HR
+            | tag::FIGCAPTION
+            | tag::SECTION
+            | tag::TEXT
+            | tag::TSPAN => {
                 if heading.is_none() {
-                    finish(text, &mut heading);
+                    if !finish(text, &mut heading, block_at) {
+                        return;
+                    }
+                    block_at = at;
                 } else {
-                    text.push(' ');
+                    text.space = true;
                 }
             }
             _ => {}
         }
     }
-    finish(text, &mut heading);
+    finish(text, &mut heading, block_at);
+}
+
+/// A tag name of up to 16 bytes as one number, ASCII lowercase, little-endian; a longer one as
+/// `u128::MAX`, which is no name below.
+const fn name_key(name: &[u8]) -> u128 {
+    if name.len() > 16 {
+        return u128::MAX;
+    }
+    let mut key = 0;
+    let mut i = 0;
+    while i < name.len() {
+        key |= (name[i].to_ascii_lowercase() as u128) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// The tag names [`extract_each`] knows, as [`name_key`]s.
+mod tag {
+    use super::name_key;
+
+    pub const STYLE: u128 = name_key(b"style");
+    pub const SCRIPT: u128 = name_key(b"script");
+    pub const H1: u128 = name_key(b"h1");
+    pub const H2: u128 = name_key(b"h2");
+    pub const H3: u128 = name_key(b"h3");
+    pub const H4: u128 = name_key(b"h4");
+    pub const H5: u128 = name_key(b"h5");
+    pub const H6: u128 = name_key(b"h6");
+    pub const TD: u128 = name_key(b"td");
+    pub const TH: u128 = name_key(b"th");
+    pub const P: u128 = name_key(b"p");
+    pub const LI: u128 = name_key(b"li");
+    pub const TR: u128 = name_key(b"tr");
+    pub const PRE: u128 = name_key(b"pre");
+    pub const BLOCKQUOTE: u128 = name_key(b"blockquote");
+    pub const DIV: u128 = name_key(b"div");
+    pub const FIGURE: u128 = name_key(b"figure");
+    pub const DT: u128 = name_key(b"dt");
+    pub const DD: u128 = name_key(b"dd");
+    pub const UL: u128 = name_key(b"ul");
+    pub const OL: u128 = name_key(b"ol");
+    pub const TABLE: u128 = name_key(b"table");
+    pub const BR: u128 = name_key(b"br");
+    pub const HR: u128 = name_key(b"hr");
+    pub const FIGCAPTION: u128 = name_key(b"figcaption");
+    pub const SECTION: u128 = name_key(b"section");
+    pub const TEXT: u128 = name_key(b"text");
+    pub const TSPAN: u128 = name_key(b"tspan");
 }
 
 /// The value of attribute `name` in a tag's text (`h2 id="x"`), decoded.
@@ -985,15 +1409,149 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(value)
 }
 
-/// `text` with runs of whitespace made one space and none at either end, into `out`.
-fn collapse_into(text: &str, out: &mut String) {
-    out.clear();
-    for (i, word) in text.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(word);
+/// Text with runs of whitespace made one space and none at either end, made as it comes.
+#[derive(Default)]
+struct Collapsed {
+    out: String,
+    /// Whitespace came after the last of `out`.
+    space: bool,
+}
+
+impl Collapsed {
+    fn clear(&mut self) {
+        self.out.clear();
+        self.space = false;
     }
+
+    /// Append text without whitespace.
+    fn push_word(&mut self, word: &str) {
+        if self.space && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.space = false;
+        self.out.push_str(word);
+    }
+
+    fn push_char(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.space = true;
+        } else {
+            self.push_word(c.encode_utf8(&mut [0; 4]));
+        }
+    }
+
+    /// Append text without character references.
+    fn push_text(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // `char::is_whitespace`: ASCII tab to carriage return and space, and a few longer
+            // characters (see `may_be_space`).
+            let width = if b < 0x80 {
+                if matches!(b, b'\t'..=b'\r' | b' ') {
+                    self.space = true;
+                    i += 1;
+                    continue;
+                }
+                1
+            } else {
+                let c = text[i..].chars().next().expect("a character starts here");
+                if c.is_whitespace() {
+                    self.space = true;
+                    i += c.len_utf8();
+                    continue;
+                }
+                c.len_utf8()
+            };
+            // A run of words with one space between them is copied as it is, up to the first byte
+            // that may be whitespace other than such a space.
+            let end = i
+                + width
+                + find_pair(&bytes[i + width..], |b, next| {
+                    may_be_space(b) | ((b == b' ') & ((next == b' ') | may_be_space(next)))
+                });
+            self.push_word(&text[i..end]);
+            i = end;
+        }
+    }
+
+    /// Append text with HTML character references decoded.
+    fn push_html(&mut self, raw: &str) {
+        let mut rest = raw;
+        while let Some(amp) = find_byte(rest.as_bytes(), |b| b == b'&') {
+            self.push_text(&rest[..amp]);
+            rest = &rest[amp..];
+            match decode_reference(rest) {
+                Some((c, len)) => {
+                    self.push_char(c);
+                    rest = &rest[len..];
+                }
+                None => {
+                    self.push_word("&");
+                    rest = &rest[1..];
+                }
+            }
+        }
+        self.push_text(rest);
+    }
+}
+
+/// Whether `b` is ASCII whitespace other than a space or the first byte of a character that may be
+/// whitespace.
+fn may_be_space(b: u8) -> bool {
+    // Not `matches!`, which compiles to a bit test that is not vectorised.
+    (b.wrapping_sub(b'\t') <= b'\r' - b'\t') | (b == 0xC2) | (b.wrapping_sub(0xE1) <= 2)
+}
+
+/// The first index `i` of `hay` for which `hit(hay[i], hay[i + 1])` holds (with a space past the
+/// end), or `hay.len()`; looked for 32 bytes at a time, then one by one.
+#[inline(always)]
+fn find_pair(hay: &[u8], hit: impl Fn(u8, u8) -> bool + Copy) -> usize {
+    let mut at = 0;
+    while at + 33 <= hay.len() {
+        let window: &[u8; 33] = hay[at..at + 33].try_into().expect("33 bytes");
+        // Not `any`, which stops early and is not vectorised.
+        let mut any = 0u8;
+        for k in 0..32 {
+            any |= hit(window[k], window[k + 1]) as u8;
+        }
+        if any != 0 {
+            break;
+        }
+        at += 32;
+    }
+    while at < hay.len() {
+        if hit(hay[at], hay.get(at + 1).copied().unwrap_or(b' ')) {
+            return at;
+        }
+        at += 1;
+    }
+    hay.len()
+}
+
+/// The character reference `rest` starts with (at its `&`), and its length in bytes. The `;` is
+/// looked for among bytes: cutting the text at 12 bytes could split a character (and panicked).
+fn decode_reference(rest: &str) -> Option<(char, usize)> {
+    let semi = rest.as_bytes()[..rest.len().min(12)]
+        .iter()
+        .position(|&b| b == b';')?;
+    let entity = &rest[1..semi];
+    let c = match entity {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some(' '),
+        _ => entity
+            .strip_prefix("#x")
+            .or_else(|| entity.strip_prefix("#X"))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+            .and_then(char::from_u32),
+    }?;
+    Some((c, semi + 1))
 }
 
 /// Append `raw` with HTML character references decoded.
@@ -1002,30 +1560,10 @@ fn decode_into(raw: &str, out: &mut String) {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..semi];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some(' '),
-            _ => entity
-                .strip_prefix("#x")
-                .or_else(|| entity.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match decoded {
-            Some(c) => {
+        match decode_reference(rest) {
+            Some((c, len)) => {
                 out.push(c);
-                rest = &rest[semi + 1..];
+                rest = &rest[len..];
             }
             None => {
                 out.push('&');
@@ -1116,6 +1654,146 @@ mod tests {
                 Block::Text("One".into()),
                 Block::Text("Two".into()),
                 Block::Text("A.5.15 · Access".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_token_agrees_with_tokens() {
+        let texts = [
+            "See A.5.15, clause 9.2 and v1.2 (e.g. MFA).",
+            "Zugriffsrechte für Ärzte: ÜBERSICHT über 3 Räume; Ωmega ß.",
+            "CamelCase UPPER lower 42 x.1 .5 5. a.b.c 1.2.3.4 Z9.8",
+            "𝔞b 𝔞c ﬁne İstanbul — “quoted” it’s",
+            &format!("{} {} {}", "y".repeat(40), "Y".repeat(41), "é".repeat(40)),
+            "",
+            " .,;",
+        ];
+        for text in texts {
+            let mut ours = Vec::new();
+            each_token(text, &mut String::new(), |at, t| {
+                ours.push((at, t.to_string()))
+            });
+            let reference: Vec<(usize, String)> =
+                tokens(text).map(|(at, t)| (at, t.into_owned())).collect();
+            assert_eq!(ours, reference, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn collapses_whitespace_and_decodes_as_it_reads() {
+        let raw = [
+            "  a  b\t\nc  ",
+            "x\u{a0}y\u{2003}z\u{3000}",
+            "&nbsp;a&#9;b&#xA0;c &amp;&lt;&gt;&quot;&apos;",
+            "R&amp;D ééééééé and &ééééé; &unknown; &#x110000; & end",
+            "· – ‘quoted’ 𝔞",
+            "",
+            "   ",
+        ];
+        for raw in raw {
+            let mut decoded = String::new();
+            decode_into(raw, &mut decoded);
+            let expected = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut text = Collapsed::default();
+            text.push_html(raw);
+            assert_eq!(text.out, expected, "{raw:?}");
+            // In pieces (as between tags), too.
+            let mut text = Collapsed::default();
+            let mut from = 0;
+            for (i, c) in raw.char_indices() {
+                if c == ' ' || !raw.contains('&') {
+                    text.push_html(&raw[from..i]);
+                    from = i;
+                }
+            }
+            text.push_html(&raw[from..]);
+            assert_eq!(text.out, expected, "{raw:?} in pieces");
+        }
+    }
+
+    #[test]
+    fn text_blocks_read_again_from_where_they_start() {
+        let html = "<p>Intro  text.</p>\n<h2 id=\"a\">Head <em>one</em></h2><p>First. Second &amp; more.</p>\
+            <!-- <p>not</p> --><table><tr><td>A</td><td>B</td></tr><tr><th>C</th></tr></table>\
+            <svg><style>p{}</style><text>Label</text><tspan>x</tspan></svg><script>var a = 1;</script>\
+            <ul><li>One<li>Two</ul>tail &lt;end&gt;";
+        let mut buffers = ExtractBuffers::default();
+        let mut blocks = Vec::new();
+        extract_each(html, 0, &mut buffers, |heading, text, at| {
+            if heading.is_none() {
+                blocks.push((text.to_string(), at));
+            }
+            true
+        });
+        assert_eq!(blocks.len(), 9, "{blocks:?}");
+        for (text, at) in blocks {
+            let mut again = None;
+            extract_each(
+                html,
+                at,
+                &mut ExtractBuffers::default(),
+                |heading, block, _| {
+                    assert!(heading.is_none());
+                    again = Some(block.to_string());
+                    false
+                },
+            );
+            assert_eq!(again.as_deref(), Some(text.as_str()));
+        }
+    }
+
+    #[test]
+    fn cut_size_is_the_size_of_cut() {
+        let long = "word, ".repeat(40);
+        let wide = "wört; ".repeat(40);
+        for text in ["short", long.as_str(), wide.as_str(), &"x".repeat(200)] {
+            let cut = cut(text, 30);
+            let size = (cut.len(), cut.chars().count());
+            assert_eq!(cut_size(text, 30, false), size, "{text:?}");
+            if text.is_ascii() {
+                assert_eq!(cut_size(text, 30, true), size, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn interner_numbers_strings_as_met() {
+        let mut interner = Interner::default();
+        let words: Vec<String> = (0..5000)
+            .map(|i| match i % 4 {
+                0 => format!("w{i}"),
+                1 => format!("{i}"),
+                2 => format!("longer-term-number-{i}"),
+                _ => "é".repeat(i % 30),
+            })
+            .collect();
+        let mut first = std::collections::HashMap::new();
+        for w in &words {
+            let n = interner.intern(w);
+            assert_eq!(*first.entry(w.clone()).or_insert(n), n);
+            assert_eq!(interner.get(n), w);
+        }
+        assert_eq!(interner.len(), first.len());
+    }
+
+    #[test]
+    fn tag_names_are_matched_without_case() {
+        let html = "<P>One</P><DIV>Two</div><Figcaption>Three</FIGCAPTION><H2 ID=\"x\" id=\"y\">Four</h2>\
+            <StYlE>p{}</sTyLe><blockquotes>Five</blockquotes><averyveryverylongtagname>Six<BR>7";
+        assert_eq!(
+            extract(html),
+            [
+                Block::Text("One".into()),
+                Block::Text("Two".into()),
+                Block::Text("Three".into()),
+                Block::Heading {
+                    level: 2,
+                    id: "y".into(),
+                    text: "Four".into()
+                },
+                Block::Text("FiveSix".into()),
+                Block::Text("7".into()),
             ]
         );
     }
