@@ -20,6 +20,7 @@
 //!
 //! Everything is sorted and contains no timestamps: the same input gives byte-identical files.
 
+#[cfg(test)]
 use std::borrow::Cow;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU8, AtomicU32};
@@ -920,10 +921,9 @@ fn push_number(out: &mut Vec<u8>, mut value: u64) {
     out.extend(digits[..n].iter().rev());
 }
 
-/// Split text into index terms: lowercase runs of letters and digits. A `.` followed by a digit
-/// joins when the run so far is a number or one letter, so `A.5.15`, `5.15` and `v1.2` stay whole
-/// while `e.g.` does not. `static/search.js` splits queries with the same rule.
-pub fn tokens(text: &str) -> impl Iterator<Item = (usize, Cow<'_, str>)> + '_ {
+/// The straightforward statement of [`each_token`]'s rule, which the tests hold it to.
+#[cfg(test)]
+fn tokens(text: &str) -> impl Iterator<Item = (usize, Cow<'_, str>)> + '_ {
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || {
         loop {
@@ -977,8 +977,10 @@ fn next_is_digit(rest: &str) -> bool {
     rest.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
-/// [`tokens`] without allocating: calls `f` with each term's byte offset and the term, lowercased
-/// in `lower` when needed.
+/// Split text into index terms: lowercase runs of letters and digits. A `.` followed by a digit
+/// joins when the run so far is a number or one letter, so `A.5.15`, `5.15` and `v1.2` stay whole
+/// while `e.g.` does not. `static/search.js` splits queries with the same rule. Calls `f` with
+/// each term's byte offset and the term, lowercased in `lower` when needed; allocates nothing.
 fn each_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
