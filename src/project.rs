@@ -244,6 +244,7 @@ fn history_or_warning(outcome: history::Outcome, report: &mut Report) -> Option<
 pub struct Clock {
     enabled: bool,
     last: Instant,
+    last_cpu: Option<f64>,
 }
 
 impl Clock {
@@ -251,21 +252,44 @@ impl Clock {
         Clock {
             enabled,
             last: Instant::now(),
+            last_cpu: enabled.then(cpu_seconds).flatten(),
         }
     }
 
+    /// With `-v`, print the time since the last lap, the CPU time the process spent in it (which
+    /// shows how many cores a stage kept busy), and the peak memory so far.
     pub fn lap(&mut self, stage: &str) {
         if self.enabled {
-            let peak = peak_memory_mib()
-                .map(|mib| format!("  (peak {mib} MiB)"))
-                .unwrap_or_default();
+            let cpu = cpu_seconds();
+            let notes: Vec<String> = [
+                cpu.zip(self.last_cpu)
+                    .map(|(now, then)| format!("{:.0} ms CPU", (now - then) * 1e3)),
+                peak_memory_mib().map(|mib| format!("peak {mib} MiB")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             eprintln!(
-                "{:>8.1} ms  {stage}{peak}",
-                self.last.elapsed().as_secs_f64() * 1e3
+                "{:>8.1} ms  {stage}  ({})",
+                self.last.elapsed().as_secs_f64() * 1e3,
+                notes.join(", ")
             );
+            self.last_cpu = cpu;
         }
         self.last = Instant::now();
     }
+}
+
+/// User and system CPU time of the process so far, where the system tells it (Linux; the kernel
+/// counts in ticks of 10 ms).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may contain spaces; the fields after it are plain numbers.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 /// The process's peak resident memory so far, where the system tells it (Linux).

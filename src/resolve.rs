@@ -117,9 +117,15 @@ impl<'a> Index<'a> {
         if !is_valid_id(id) {
             return Label::Prose;
         }
-        let suggestion = self.suggest(id);
-        let is_prefix = id.len() >= 3 && self.ids().any(|known| known.starts_with(id));
+        // Ids are sorted, so the first one not before `id` is the one that starts with it, if any.
+        let is_prefix = id.len() >= 3
+            && self
+                .by_id
+                .range(id..)
+                .next()
+                .is_some_and(|(known, _)| known.starts_with(id));
         if id.contains('-') || is_prefix || anchor.is_some() {
+            let suggestion = self.suggest(id);
             Label::UnknownId { id, suggestion }
         } else {
             Label::Prose

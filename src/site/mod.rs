@@ -125,6 +125,11 @@ struct PageInfo<'a> {
     body: &'a str,
     references: Vec<DocLink<'a>>,
     referenced_by: Vec<DocLink<'a>>,
+    /// `toc`, `references` and `referenced_by` as ready `<li>` items, which the default theme
+    /// uses: a template loop over them took a quarter of a page's rendering time.
+    toc_html: String,
+    references_html: String,
+    referenced_by_html: String,
     edit_url: Option<String>,
     control: isms::ControlBlock<'a>,
     /// Newest first; empty outside git.
@@ -157,18 +162,24 @@ fn print_page(
     write(out, head)?;
     let docs = &model.handbook.documents;
     for (chunk, bodies) in docs.chunks(256).zip(model.bodies.chunks(256)) {
-        let articles: Vec<String> = chunk
+        // Only the wrappers are rendered in parallel; each body is written from where it is.
+        let wrappers: Vec<String> = chunk
             .par_iter()
-            .zip(bodies)
-            .map(|(doc, body)| {
+            .map(|doc| {
                 let mut cx = tera::Context::new();
                 cx.insert("document", &link(doc, ""));
-                let wrapper = theme.render("print-document.html", &cx)?;
-                Ok(wrapper.replacen(PRINT_BODY_MARKER, &body.html, 1))
+                theme.render("print-document.html", &cx)
             })
             .collect::<Result<_, Fatal>>()?;
-        for article in &articles {
-            write(out, article)?;
+        for (wrapper, body) in wrappers.iter().zip(bodies) {
+            match wrapper.split_once(PRINT_BODY_MARKER) {
+                Some((before, after)) => {
+                    write(out, before)?;
+                    write(out, &body.html)?;
+                    write(out, after)?;
+                }
+                None => write(out, wrapper)?,
+            }
         }
     }
     write(out, tail)
@@ -279,17 +290,60 @@ pub fn write_documents(
     sink: &dyn Sink,
     which: impl IntoParallelIterator<Item = usize>,
 ) -> Result<(), Fatal> {
-    which.into_par_iter().try_for_each(|i| {
-        let doc = &model.handbook.documents[i];
-        sink.write(
-            &page_url(&doc.id),
-            document_page(model, theme, i)?.as_bytes(),
-        )
-    })
+    which.into_par_iter().try_for_each_init(
+        || Vec::with_capacity(64 * 1024),
+        |page, i| {
+            page.clear();
+            document_page_into(model, theme, i, page)?;
+            sink.write(&page_url(&model.handbook.documents[i].id), page)
+        },
+    )
 }
 
 /// The page of document `i`.
 pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, Fatal> {
+    let mut page = Vec::new();
+    document_page_into(model, theme, i, &mut page)?;
+    String::from_utf8(page).map_err(|_| Fatal::new("a template produced invalid UTF-8"))
+}
+
+/// `<li><a href="url">title</a> <span class="doc-id">id</span></li>` per document.
+fn link_items(links: &[DocLink]) -> String {
+    let mut html = String::new();
+    for d in links {
+        html.push_str("<li><a href=\"");
+        theme::escape_html_into(&d.url, &mut html);
+        html.push_str("\">");
+        theme::escape_html_into(d.title, &mut html);
+        html.push_str("</a> <span class=\"doc-id\">");
+        theme::escape_html_into(d.id, &mut html);
+        html.push_str("</span></li>");
+    }
+    html
+}
+
+/// `<li class="toc-level-N"><a href="#id">text</a></li>` per heading.
+fn toc_items(toc: &[&Heading]) -> String {
+    let mut html = String::new();
+    for h in toc {
+        html.push_str("<li class=\"toc-level-");
+        html.push_str(&h.level.to_string());
+        html.push_str("\"><a href=\"#");
+        theme::escape_html_into(&h.id, &mut html);
+        html.push_str("\">");
+        theme::escape_html_into(&h.text, &mut html);
+        html.push_str("</a></li>");
+    }
+    html
+}
+
+/// The page of document `i`, appended to `out`.
+fn document_page_into(
+    model: &Model,
+    theme: &Theme,
+    i: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), Fatal> {
     let handbook = model.handbook;
     let config = &handbook.config;
     let docs = &handbook.documents;
@@ -299,6 +353,19 @@ pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, F
         .history
         .and_then(|h| h.by_path.get(&doc.path))
         .map_or(&[][..], Vec::as_slice);
+    let toc: Vec<&Heading> = body
+        .headings
+        .iter()
+        .filter(|h| (2..=3).contains(&h.level))
+        .collect();
+    let references: Vec<DocLink> = model.graph.outgoing[i]
+        .iter()
+        .map(|&t| link(&docs[t], ""))
+        .collect();
+    let referenced_by: Vec<DocLink> = model.graph.incoming[i]
+        .iter()
+        .map(|&t| link(&docs[t], ""))
+        .collect();
     let page = PageInfo {
         link: link(doc, ""),
         kind_label: kind_label(&doc.kind),
@@ -308,20 +375,13 @@ pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, F
             doc.path
         ),
         meta: &doc.fields,
-        toc: body
-            .headings
-            .iter()
-            .filter(|h| (2..=3).contains(&h.level))
-            .collect(),
+        toc_html: toc_items(&toc),
+        references_html: link_items(&references),
+        referenced_by_html: link_items(&referenced_by),
+        toc,
         body: &body.html,
-        references: model.graph.outgoing[i]
-            .iter()
-            .map(|&t| link(&docs[t], ""))
-            .collect(),
-        referenced_by: model.graph.incoming[i]
-            .iter()
-            .map(|&t| link(&docs[t], ""))
-            .collect(),
+        references,
+        referenced_by,
         edit_url: config
             .output
             .html
@@ -337,7 +397,7 @@ pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, F
     cx.insert("page", &page);
     cx.insert("prev", &i.checked_sub(1).map(|p| link(&docs[p], "")));
     cx.insert("next", &docs.get(i + 1).map(|d| link(d, "")));
-    theme.render("page.html", &cx)
+    theme.render_into("page.html", &cx, out)
 }
 
 /// The pages that list documents or their metadata: home, 404, the ISMS records, and the nav data.

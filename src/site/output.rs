@@ -89,6 +89,8 @@ pub struct Staging {
     dir: PathBuf,
     /// The current site, when there is one of ours to reuse files from.
     previous: Option<PathBuf>,
+    /// Folders made so far (relative), so each file costs no `mkdir` of its parent.
+    folders: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
     committed: bool,
 }
 
@@ -112,6 +114,7 @@ impl Staging {
         let staging = Staging {
             dir,
             previous: out.join(MARKER).is_file().then(|| out.to_path_buf()),
+            folders: Default::default(),
             committed: false,
         };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
@@ -125,13 +128,28 @@ impl Staging {
     /// Write `bytes` at site-relative `rel` (with `/` separators), creating folders as needed.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
         let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| Fatal::io("create", parent, e))?;
-        }
+        self.make_parent(rel)?;
         if self.link_unchanged(rel, &path, bytes) {
             return Ok(());
         }
         fs::write(&path, bytes).map_err(|e| Fatal::io("write", &path, e))
+    }
+
+    /// Make the folder `rel` goes into, unless this staging folder made it already.
+    fn make_parent(&self, rel: &str) -> Result<(), Fatal> {
+        let Some(parent) = Path::new(rel)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        else {
+            return Ok(());
+        };
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        if !folders.contains(parent) {
+            let path = self.dir.join(parent);
+            fs::create_dir_all(&path).map_err(|e| Fatal::io("create", &path, e))?;
+            folders.insert(parent.to_path_buf());
+        }
+        Ok(())
     }
 
     /// Hard-link `rel` from the previous site when it holds exactly `bytes` there. Anything
@@ -150,6 +168,7 @@ impl Staging {
     pub fn write_stream(&self, rel: &str, fill: &mut crate::site::Fill) -> Result<(), Fatal> {
         use std::io::Write;
         let path = self.dir.join(rel);
+        self.make_parent(rel)?;
         let file = fs::File::create(&path).map_err(|e| Fatal::io("create", &path, e))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         fill(&mut out)?;
@@ -158,9 +177,7 @@ impl Staging {
 
     pub fn copy(&self, rel: &str, from: &Path) -> Result<(), Fatal> {
         let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| Fatal::io("create", parent, e))?;
-        }
+        self.make_parent(rel)?;
         fs::copy(from, &path)
             .map(drop)
             .map_err(|e| Fatal::io("copy", from, e))

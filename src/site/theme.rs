@@ -90,25 +90,54 @@ impl Theme {
     pub fn render(&self, template: &str, context: &tera::Context) -> Result<String, Fatal> {
         self.tera
             .render(template, context)
-            .map_err(|e| Fatal::new(format!("template `{template}`: {}", error_chain(&e))))
+            .map_err(|e| template_error(template, &e))
     }
+
+    /// Render into `out` (appended): a buffer reused from page to page is sized once, and the
+    /// bytes go to the sink without a UTF-8 check.
+    pub fn render_into(
+        &self,
+        template: &str,
+        context: &tera::Context,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Fatal> {
+        self.tera
+            .render_to(template, context, out)
+            .map_err(|e| template_error(template, &e))
+    }
+}
+
+fn template_error(template: &str, e: &tera::Error) -> Fatal {
+    Fatal::new(format!("template `{template}`: {}", error_chain(e)))
 }
 
 /// HTML-escape `& < > " '`. Tera's default also escapes `/`, which garbles every relative URL
 /// (`..&#x2F;page.html`) without making quoted attributes any safer.
-fn escape_html(input: &str) -> String {
+pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
+    escape_html_into(input, &mut out);
     out
+}
+
+/// [`escape_html`], appended to `out`. Text between special characters is copied in one piece.
+pub fn escape_html_into(input: &str, out: &mut String) {
+    let bytes = input.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            _ => continue,
+        };
+        // The special characters are ASCII, so `from..i` are character boundaries.
+        out.push_str(&input[from..i]);
+        out.push_str(entity);
+        from = i + 1;
+    }
+    out.push_str(&input[from..]);
 }
 
 /// Tera nests the useful message in its sources.
@@ -121,4 +150,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_the_five_characters_and_keeps_the_rest() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Tom & Jerry's</a> ünïcode ✓"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#x27;s&lt;/a&gt; ünïcode ✓"
+        );
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("&"), "&amp;");
+        assert_eq!(escape_html("../page.html"), "../page.html");
+    }
 }
