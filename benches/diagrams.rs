@@ -1,7 +1,8 @@
-//! Diagram rendering: median time per diagram for a 10-node and a 200-node flowchart, cold (drawn by
-//! the engine) and warm (read back from the cache), and the post-processing step alone (ids,
-//! colours, CSS pruning, path simplification) on the engine's output for the benchmark corpus's
-//! typical flowchart (stadium start/end shapes, a subgraph) and the 200-node one.
+//! Diagram rendering: median time per diagram, cold (drawn by the engine) and warm (read back from
+//! the cache), for a 10-node and a 200-node flowchart and the benchmark corpus's typical flowchart
+//! (stadium start/end shapes, a decision, a subgraph); and the post-processing step alone (ids,
+//! colours, CSS pruning, path simplification) on the engine's output for the corpus flowchart and
+//! the 200-node one.
 //! `cargo bench --bench diagrams`.
 
 use std::collections::BTreeMap;
@@ -53,8 +54,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn bench(nodes: usize, runs: usize) {
-    let source = flowchart(nodes);
+fn bench(name: &str, source: &str, runs: usize) {
     let links = BTreeMap::new();
     let tmp = tempfile::tempdir().unwrap();
     let mut cold = Vec::new();
@@ -63,7 +63,7 @@ fn bench(nodes: usize, runs: usize) {
         // A new prefix per run makes a new cache key, so the cold run really draws.
         let prefix = format!("bench-{run}");
         let req = DiagramRequest {
-            source: &source,
+            source,
             id_prefix: &prefix,
             fallback_label: "Benchmark",
             links: &links,
@@ -77,7 +77,7 @@ fn bench(nodes: usize, runs: usize) {
         warm.push(start.elapsed().as_secs_f64() * 1e3);
     }
     println!(
-        "{nodes}-node flowchart: cold {:.2} ms, warm (cache) {:.3} ms (median of {runs})",
+        "{name}: cold {:.2} ms, warm (cache) {:.3} ms (median of {runs})",
         median(cold),
         median(warm)
     );
@@ -108,8 +108,9 @@ fn bench_postprocessing(name: &str, source: &str, runs: usize) {
 }
 
 fn main() {
-    bench(10, 101);
-    bench(200, 21);
+    bench("10-node flowchart", &flowchart(10), 101);
+    bench("200-node flowchart", &flowchart(200), 21);
+    bench("corpus flowchart", CORPUS_FLOWCHART, 101);
     bench_postprocessing("corpus flowchart", CORPUS_FLOWCHART, 501);
     bench_postprocessing("200-node flowchart", &flowchart(200), 51);
 }

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::diagnostics::{Diagnostic, Sources};
-use crate::load::Handbook;
+use crate::load::{Document, Handbook};
 use crate::resolve::Index;
 use catalogue::catalogue;
 use control::{DocumentControl, ReviewState, Status};
+use rayon::prelude::*;
 use soa::Soa;
 
 /// What the ISMS pages are made from.
@@ -45,44 +46,17 @@ pub fn analyse(
     sources: &Sources,
     today: Date,
 ) -> (Isms, Vec<Diagnostic>) {
+    // Each document's fields are read on their own (in parallel); the results keep document order.
+    let parsed: Vec<(DocumentControl, Vec<Diagnostic>)> = handbook
+        .documents
+        .par_iter()
+        .map(|doc| document_control(doc, today))
+        .collect();
     let mut diagnostics = Vec::new();
-    let mut controls = Vec::with_capacity(handbook.documents.len());
-    for doc in &handbook.documents {
-        let (control, problems) = control::parse_document_control(&doc.fields);
-        for p in problems {
-            let d = match p.severity {
-                control::Severity::Error => {
-                    Diagnostic::error("invalid-document-control", p.message)
-                }
-                control::Severity::Warning => Diagnostic::warning("document-control", p.message),
-            };
-            let d = d.at(doc.file, doc.field_span(&p.field));
-            diagnostics.push(match p.help {
-                Some(help) => d.help(help),
-                None => d,
-            });
-        }
-        if control.status != Some(Status::Retired)
-            && let ReviewState::Overdue { days } = control.review_state(today)
-        {
-            let field = ["next_review", "last_reviewed", "review_every", "effective"]
-                .into_iter()
-                .find(|f| doc.key_spans.contains_key(*f))
-                .unwrap_or("id");
-            let next = control
-                .next_review()
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-            diagnostics.push(
-                Diagnostic::warning(
-                    "review-overdue",
-                    format!("the review of `{}` is overdue by {days} day{} (due {next})", doc.id, plural(days)),
-                )
-                .at(doc.file, doc.field_span(field))
-                .help("review the document, then set `last_reviewed` to the review date (or retire it with `status: retired`)"),
-            );
-        }
+    let mut controls = Vec::with_capacity(parsed.len());
+    for (control, problems) in parsed {
         controls.push(control);
+        diagnostics.extend(problems);
     }
 
     let mut superseded_by = vec![Vec::new(); handbook.documents.len()];
@@ -175,6 +149,44 @@ pub fn analyse(
         superseded_by,
     };
     (isms, diagnostics)
+}
+
+/// A document's control fields, with the problems found in them and an overdue review.
+fn document_control(doc: &Document, today: Date) -> (DocumentControl, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let (control, problems) = control::parse_document_control(&doc.fields);
+    for p in problems {
+        let d = match p.severity {
+            control::Severity::Error => Diagnostic::error("invalid-document-control", p.message),
+            control::Severity::Warning => Diagnostic::warning("document-control", p.message),
+        };
+        let d = d.at(doc.file, doc.field_span(&p.field));
+        diagnostics.push(match p.help {
+            Some(help) => d.help(help),
+            None => d,
+        });
+    }
+    if control.status != Some(Status::Retired)
+        && let ReviewState::Overdue { days } = control.review_state(today)
+    {
+        let field = ["next_review", "last_reviewed", "review_every", "effective"]
+            .into_iter()
+            .find(|f| doc.key_spans.contains_key(*f))
+            .unwrap_or("id");
+        let next = control
+            .next_review()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        diagnostics.push(
+                Diagnostic::warning(
+                    "review-overdue",
+                    format!("the review of `{}` is overdue by {days} day{} (due {next})", doc.id, plural(days)),
+                )
+                .at(doc.file, doc.field_span(field))
+                .help("review the document, then set `last_reviewed` to the review date (or retire it with `status: retired`)"),
+            );
+    }
+    (control, diagnostics)
 }
 
 fn plural(n: i32) -> &'static str {

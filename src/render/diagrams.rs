@@ -2991,14 +2991,20 @@ impl DiagramCache {
 
     /// Reads a valid entry; anything else (missing, unreadable, corrupt) is `None`.
     fn read(&self, key: &str) -> Option<String> {
-        let data = std::fs::read_to_string(self.entry_path(key)).ok()?;
+        let mut data = std::fs::read_to_string(self.entry_path(key)).ok()?;
         let (header, body) = data.split_once('\n')?;
         let mut parts = header.split(' ');
         if parts.next()? != CACHE_MAGIC || parts.next()? != key {
             return None;
         }
         let digest = parts.next()?;
-        (sha256_hex(body.as_bytes()) == digest).then(|| body.to_string())
+        if sha256_hex(body.as_bytes()) != digest {
+            return None;
+        }
+        // The SVG is the rest of the file: drop the header line in place rather than copy the SVG.
+        let header_len = header.len() + 1;
+        data.drain(..header_len);
+        Some(data)
     }
 
     fn write(&self, key: &str, svg: &str) -> std::io::Result<()> {

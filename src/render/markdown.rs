@@ -54,7 +54,12 @@ pub struct Context<'a> {
 
 /// The URL of document `id` from a page at the site root.
 pub fn page_url(id: &str) -> String {
-    format!("{id}.html")
+    page_url_from("", id)
+}
+
+/// The URL of document `id` from a page `root` below the site root (`""` or `"../"`).
+pub fn page_url_from(root: &str, id: &str) -> String {
+    [root, id, ".html"].concat()
 }
 
 pub fn render(doc: &Document, source: &str, cx: &Context) -> RenderedBody {

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::config::Config;
 use crate::diagnostics::Fatal;
 use crate::load::{Document, Handbook, kind_label};
-use crate::render::markdown::{FILES_DIR, page_url};
+use crate::render::markdown::{FILES_DIR, page_url, page_url_from};
 use crate::render::{Heading, RenderedBody};
 use crate::resolve::LinkGraph;
 use theme::Theme;
@@ -193,7 +193,7 @@ pub fn link<'a>(doc: &'a Document, root: &str) -> DocLink<'a> {
         id: &doc.id,
         title: &doc.title,
         kind: &doc.kind,
-        url: format!("{root}{}", page_url(&doc.id)),
+        url: page_url_from(root, &doc.id),
         description: doc.description.as_deref(),
     }
 }

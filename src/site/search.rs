@@ -61,16 +61,17 @@ const BASE: u32 = 45;
 
 /// Write the index files of `model` into `sink`.
 pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
-    for (path, content) in build(model) {
-        sink.write(&path, content.as_bytes())?;
-    }
-    Ok(())
+    build(model, &|path, content| sink.write(path, content.as_bytes()))
 }
+
+/// Receives each index file (site-relative path, contents) as soon as it is made, from any thread.
+pub type Emit<'a> = dyn Fn(&str, &str) -> Result<(), Fatal> + Sync + 'a;
 
 /// Terms encoded by one task when the term shards are written.
 const TERMS_PER_TASK: usize = 1024;
 
-/// The index files: (site-relative path, contents), in path order.
+/// Make the index files and hand each to `emit` as soon as it is made (the document shards from
+/// several threads at once): none waits in memory for the others.
 ///
 /// Two passes: the first reads every document (in parallel chunks, each numbering its own terms)
 /// into compact form; the chunks' terms are then merged into one table, which gives the postings
@@ -78,7 +79,7 @@ const TERMS_PER_TASK: usize = 1024;
 /// document shards, dropping each document's data as soon as its shard is written. The second pass
 /// reads again only the blocks of the body that hold a kept sentence, from where the first pass
 /// saw them start.
-pub fn build(model: &Model) -> Vec<(String, String)> {
+pub fn build(model: &Model, emit: &Emit) -> Result<(), Fatal> {
     let docs = &model.handbook.documents;
     let bodies = &model.bodies[..docs.len().min(model.bodies.len())];
     let docs_read = &docs[..bodies.len()];
@@ -106,7 +107,7 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
         chunk.names = Interner::default();
         for doc in &mut chunk.docs {
             for term in &mut doc.terms {
-                term.0 = map[term.0 as usize];
+                *term = map[*term as usize];
             }
         }
     });
@@ -124,7 +125,7 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
         .map(|part| {
             let mut count = vec![0u32; names.len()];
             for doc in part {
-                for &(t, _) in &doc.terms {
+                for &t in &doc.terms {
                     count[t as usize] += 1;
                 }
             }
@@ -158,7 +159,7 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
         .for_each(|(p, (part, mut fill))| {
             for (i, doc) in part.iter().enumerate() {
                 let n = (p * part_docs + i) as u32;
-                for &(t, flags) in &doc.terms {
+                for (&t, &flags) in doc.terms.iter().zip(&doc.flags) {
                     let at = &mut fill[t as usize];
                     posting_doc[*at as usize].store(n, Relaxed);
                     posting_flags[*at as usize].store(flags, Relaxed);
@@ -223,26 +224,25 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
         shards.push(shard);
     }
     drop((encoded, order));
-    let mut files: Vec<(String, String)> = shards
+    shards
         .into_par_iter()
         .enumerate()
-        .map(|(n, shard)| {
+        .try_for_each(|(n, shard)| {
             let text = String::from_utf8(shard).expect("terms are UTF-8");
             let json = serde_json::to_string(&text).expect("strings serialise");
-            (
-                format!("{DIR}/t{n}.js"),
-                script_file("PolicybookSearch.terms", n, &json),
+            emit(
+                &format!("{DIR}/t{n}.js"),
+                &script_file("PolicybookSearch.terms", n, &json),
             )
-        })
-        .collect();
+        })?;
 
     // Document shards.
-    let shards: Vec<(String, String)> = parsed
+    parsed
         .into_par_iter()
         .zip(docs_read.par_iter().zip(bodies))
         .chunks(DOCS_PER_SHARD)
         .enumerate()
-        .map_init(ExtractBuffers::default, |buffers, (n, chunk)| {
+        .try_for_each_init(ExtractBuffers::default, |buffers, (n, chunk)| {
             let mut json = Vec::with_capacity(16 * 1024);
             json.push(b'[');
             for (i, (p, (doc, body))) in chunk.into_iter().enumerate() {
@@ -253,13 +253,11 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
             }
             json.push(b']');
             let json = String::from_utf8(json).expect("JSON is UTF-8");
-            (
-                format!("{DIR}/d{n}.js"),
-                script_file("PolicybookSearch.docs", n, &json),
+            emit(
+                &format!("{DIR}/d{n}.js"),
+                &script_file("PolicybookSearch.docs", n, &json),
             )
-        })
-        .collect();
-    files.extend(shards);
+        })?;
 
     let manifest = serde_json::json!({
         "version": 1,
@@ -270,15 +268,13 @@ pub fn build(model: &Model) -> Vec<(String, String)> {
         "flagBits": FLAG_BITS,
         "shards": shard_first,
     });
-    files.push((
-        format!("{DIR}/manifest.js"),
-        format!(
+    emit(
+        &format!("{DIR}/manifest.js"),
+        &format!(
             "PolicybookSearch.manifest({});\n",
             script_safe(&manifest.to_string())
         ),
-    ));
-    files.sort_unstable();
-    files
+    )
 }
 
 /// `{call}({n},{json});` and a newline, with the JSON made [`script_safe`].
@@ -340,46 +336,96 @@ struct Chunk {
     docs: Vec<ParsedDoc>,
 }
 
-/// One document, read for the index, in compact form.
+/// One document, read for the index, in compact form: what the postings and the choice of
+/// sentences need. Texts (sentences, headings) are read again from the body for the record.
 struct ParsedDoc {
-    /// Every term of the document (chunk number, later global number) with its flags.
-    terms: Vec<(u32, u8)>,
-    /// Headings (level 2 and 3) as (anchor id, text); sentences point into this list.
-    headings: Vec<(String, String)>,
+    /// Every term of the document (chunk number, later global number), in the order met.
+    terms: Vec<u32>,
+    /// Each term's flags, with its body count in the low bits.
+    flags: Vec<u8>,
+    /// Where each heading that starts a section (level 2 or 3, with an id) starts in the body's
+    /// HTML. A sentence is under the last one before its block.
+    headings: Vec<u32>,
     /// The body's sentences, for snippets.
     sentences: Vec<Sentence>,
+    /// Each sentence's length in characters (cut to [`SENTENCE_CHARS`]).
+    lens: Vec<u8>,
     /// The sentences' terms, one after the other: indexes into `terms`, without repeats per sentence.
-    words: Vec<u32>,
+    words: Words,
     /// Characters of body text.
     text_chars: usize,
 }
 
+const _: () = assert!(
+    SENTENCE_CHARS < u8::MAX as usize,
+    "a cut sentence's length fits a u8"
+);
+
 #[derive(Clone, Copy)]
 struct Sentence {
-    /// 0 before the first heading, k under `headings[k - 1]`.
-    section: u32,
-    /// Characters of its text (cut to [`SENTENCE_CHARS`]).
-    len: u32,
     /// Where its terms end in `ParsedDoc::words`.
     words_end: u32,
     /// Where the text block it is part of starts in the body's HTML (see [`extract_each`]).
     block: u32,
 }
 
+/// Indexes into a document's terms: two bytes each when it has at most 65,536 terms, as nearly
+/// every document has.
+enum Words {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Words {
+    fn new(words: &[u32], terms: usize) -> Words {
+        if terms <= 1 << 16 {
+            Words::Narrow(words.iter().map(|&w| w as u16).collect())
+        } else {
+            Words::Wide(words.to_vec())
+        }
+    }
+}
+
+/// An index into a document's terms as [`Words`] keeps it.
+trait Word: Copy {
+    fn index(self) -> usize;
+}
+
+impl Word for u16 {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl Word for u32 {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 impl ParsedDoc {
-    fn sentence_words(&self, i: usize) -> &[u32] {
+    /// The terms of sentence `i`, from the document's `words`.
+    fn sentence_words<'w, W: Word>(&self, words: &'w [W], i: usize) -> &'w [W] {
         let from = if i == 0 {
             0
         } else {
             self.sentences[i - 1].words_end as usize
         };
-        &self.words[from..self.sentences[i].words_end as usize]
+        &words[from..self.sentences[i].words_end as usize]
+    }
+
+    /// The section of sentence `i`: 0 before the first heading, k under `headings[k - 1]`. A
+    /// heading's tag ends the block before it (see [`extract_each`]), so blocks read before it
+    /// start before it and blocks read after it start after it.
+    fn section(&self, i: usize) -> usize {
+        let block = self.sentences[i].block;
+        self.headings.partition_point(|&h| h < block)
     }
 }
 
 /// Strings numbered in the order first met, kept one after the other in one `String`, found by an
-/// open-addressing hash table whose slots hold the strings' first eight bytes: no allocation per
-/// string, and a string of up to eight bytes is found with one memory access.
+/// open-addressing hash table whose slots hold the strings' first and last eight bytes: no
+/// allocation per string, and a string of up to sixteen bytes is found with one memory access.
 #[derive(Default)]
 struct Interner {
     /// A power of two long, at most half full, probed linearly from where the hash's top bits say.
@@ -393,8 +439,7 @@ struct Interner {
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
-    /// The first eight bytes of the string, zero-padded, little-endian.
-    key: u64,
+    key: Key,
     /// The string's number + 1, or 0 for a free slot.
     n: u32,
     /// The high bits of the hash, with the length (up to 255) in the low byte.
@@ -413,13 +458,18 @@ impl Interner {
     }
 
     /// The number of `s`, given it the next one if it is new.
-    #[inline(always)]
     fn intern(&mut self, s: &str) -> u32 {
+        self.intern_key(s, Key::of(s.as_bytes()))
+    }
+
+    /// [`Interner::intern`] of `s` with its key, `Key::of(s)`.
+    #[inline(always)]
+    fn intern_key(&mut self, s: &str, key: Key) -> u32 {
         if 2 * (self.len() + 1) > self.slots.len() {
             self.grow();
         }
         let b = s.as_bytes();
-        let (key, h, tag) = slot_hash(b);
+        let (h, tag) = slot_hash(b, key);
         let mask = self.slots.len() - 1;
         let mut i = (h >> (64 - self.bits)) as usize;
         loop {
@@ -431,23 +481,13 @@ impl Interner {
                 self.slots[i] = Slot { key, n: n + 1, tag };
                 return n;
             }
-            if slot.tag == tag && slot.key == key && (b.len() <= 8 || self.rest_is(slot.n - 1, b)) {
+            if slot.tag == tag
+                && slot.key == key
+                && (b.len() <= 16 || self.get(slot.n - 1).as_bytes() == b)
+            {
                 return slot.n - 1;
             }
             i = (i + 1) & mask;
-        }
-    }
-
-    /// Whether string `n`, as long as `b` and with the same first eight bytes, is `b`.
-    #[inline(always)]
-    fn rest_is(&self, n: u32, b: &[u8]) -> bool {
-        let s = self.get(n).as_bytes();
-        let last = |s: &[u8]| u64::from_le_bytes(s[s.len() - 8..].try_into().expect("8 bytes"));
-        if b.len() <= 16 {
-            // The last eight bytes cover the rest.
-            last(s) == last(b)
-        } else {
-            s == b
         }
     }
 
@@ -456,7 +496,9 @@ impl Interner {
         let mask = (1usize << self.bits) - 1;
         let mut slots = vec![Slot::default(); 1 << self.bits];
         for n in 0..self.len() as u32 {
-            let (key, h, tag) = slot_hash(self.get(n).as_bytes());
+            let b = self.get(n).as_bytes();
+            let key = Key::of(b);
+            let (h, tag) = slot_hash(b, key);
             let mut i = (h >> (64 - self.bits)) as usize;
             while slots[i].n != 0 {
                 i = (i + 1) & mask;
@@ -467,101 +509,159 @@ impl Interner {
     }
 }
 
-/// A string's first eight bytes (zero-padded, little-endian), hash, and tag (see [`Slot`]).
+/// What a [`Slot`] keeps of a string: with its length (in the tag), all of a string of up to
+/// sixteen bytes.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+struct Key {
+    /// The first eight bytes, zero-padded, little-endian.
+    first: u64,
+    /// The last eight bytes of a longer string, else 0.
+    last: u64,
+}
+
+impl Key {
+    fn of(b: &[u8]) -> Key {
+        let n = b.len();
+        let first = if n >= 8 {
+            u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+        } else {
+            load8(b, 0)
+        };
+        let last = if n > 8 {
+            u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes"))
+        } else {
+            0
+        };
+        Key { first, last }
+    }
+
+    /// [`Key::of`] `text[start..end]` (not empty), read from `text` with whole-word loads and masks
+    /// instead of branches on its length, which is hard to predict.
+    #[inline(always)]
+    fn within(text: &[u8], start: usize, end: usize) -> Key {
+        let n = end - start;
+        let first = load8(text, start) & (u64::MAX >> (64 - 8 * n.min(8)));
+        // Past its eighth byte, a string's last eight bytes are whole in `text`.
+        let tail = load8(text, end.saturating_sub(8));
+        let last = tail & ((n > 8) as u64).wrapping_neg();
+        Key { first, last }
+    }
+}
+
+/// A string's hash and tag (see [`Slot`]), from its key and the bytes between.
 #[inline(always)]
-fn slot_hash(b: &[u8]) -> (u64, u64, u32) {
+fn slot_hash(b: &[u8], key: Key) -> (u64, u32) {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let n = b.len();
-    let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")) as u64;
-    let key = if n >= 8 {
-        u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
-    } else if n >= 4 {
-        // Two overlapping halves; the shared bytes are the same in both.
-        half(0) | half(n - 4) << ((n - 4) * 8)
-    } else {
-        b.iter()
-            .enumerate()
-            .fold(0, |key, (i, &x)| key | (x as u64) << (8 * i))
-    };
-    let mut h = (key ^ (n as u64).wrapping_mul(K)).wrapping_mul(K);
-    if n > 8 {
-        // The rest, a word at a time; the last word may overlap the one before.
-        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        let mut i = 8;
-        while i + 8 < n {
-            h = (h ^ word(i)).wrapping_mul(K);
-            h ^= h >> 29;
-            i += 8;
-        }
-        h = (h ^ word(n - 8)).wrapping_mul(K);
+    let mut h = (key.first ^ (n as u64).wrapping_mul(K)).wrapping_mul(K);
+    // The bytes between the first and last eight, a word at a time; the last word may overlap the
+    // one before.
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let mut i = 8;
+    while i + 8 < n {
+        h = (h ^ word(i)).wrapping_mul(K);
+        h ^= h >> 29;
+        i += 8;
     }
+    h = (h ^ key.last).wrapping_mul(K);
     let tag = ((h >> 32) as u32 & !0xFF) | n.min(255) as u32;
-    (key, h, tag)
+    (h, tag)
 }
 
 const NONE: u32 = u32::MAX;
 
-/// Terms of a chunk, numbered as met, and of its current document, numbered as met in it, with
-/// their flags and body count.
+/// Terms of a chunk, numbered as met, and what the current document has of each: one record per
+/// term, so a token costs a hash lookup and one more memory access.
 #[derive(Default)]
 struct Terms {
     names: Interner,
-    /// Chunk number → number in the current document, or [`NONE`].
-    local: Vec<u32>,
-    /// The current document's terms: (chunk number, flags, body count).
-    list: Vec<(u32, u8, u32)>,
+    /// Per chunk term, its record in the current document.
+    state: Vec<TermState>,
+    /// The current document's terms (chunk numbers), in the order met: by number in the document.
+    list: Vec<u32>,
+    /// The current document's number in the chunk.
+    doc: u32,
+    /// Sentences begun in the chunk: the current one's number (see [`TermState::sentence`]).
+    sentence: u32,
     /// Lowercasing buffer.
     lower: String,
 }
 
+/// A chunk term in the current document; the rest is stale when `doc` is another document.
+#[derive(Clone, Copy)]
+struct TermState {
+    doc: u32,
+    /// The term's number in the document.
+    local: u32,
+    /// The last sentence it was listed among the words of.
+    sentence: u32,
+    /// Body count, up to 4 (all the flags tell).
+    count: u8,
+    flags: u8,
+}
+
 impl Terms {
+    /// Count `term` (with its key) in the current document, in the body if `flag` is 0; its record.
     #[inline(always)]
-    fn add(&mut self, term: &str, flag: u8) -> u32 {
-        let id = self.names.intern(term);
-        if id as usize == self.local.len() {
-            self.local.push(NONE);
+    fn add(&mut self, term: &str, key: Key, flag: u8) -> &mut TermState {
+        let id = self.names.intern_key(term, key);
+        if id as usize == self.state.len() {
+            self.state.push(TermState {
+                doc: NONE,
+                local: 0,
+                sentence: 0,
+                count: 0,
+                flags: 0,
+            });
         }
-        let slot = &mut self.local[id as usize];
-        if *slot == NONE {
-            *slot = self.list.len() as u32;
-            self.list.push((id, 0, 0));
+        let state = &mut self.state[id as usize];
+        if state.doc != self.doc {
+            *state = TermState {
+                doc: self.doc,
+                local: self.list.len() as u32,
+                sentence: 0,
+                count: 0,
+                flags: 0,
+            };
+            self.list.push(id);
         }
-        let n = *slot;
-        let entry = &mut self.list[n as usize];
         if flag == 0 {
-            entry.2 += 1;
+            state.count = (state.count + 1).min(4);
         } else {
-            entry.1 |= flag;
+            state.flags |= flag;
         }
-        n
+        state
     }
 
     fn mark(&mut self, text: &str, flag: u8) {
         let mut lower = std::mem::take(&mut self.lower);
-        each_token(text, &mut lower, |_, t| {
-            self.add(t, flag);
+        each_token(text, &mut lower, |_, t, key| {
+            self.add(t, key, flag);
         });
         self.lower = lower;
     }
 
-    /// The current document's terms with flags and body count; readies for the next document.
-    fn finish_doc(&mut self) -> Vec<(u32, u8)> {
-        let terms = self
+    /// The current document's terms and their flags with the body count; readies for the next
+    /// document.
+    fn finish_doc(&mut self) -> (Vec<u32>, Vec<u8>) {
+        let flags = self
             .list
             .iter()
-            .map(|&(id, f, count)| {
-                self.local[id as usize] = NONE;
-                let body = match count {
+            .map(|&id| {
+                let state = &self.state[id as usize];
+                let body = match state.count {
                     0 => 0,
                     1 => 1,
                     2 | 3 => 2,
                     _ => 3,
                 };
-                (id, f | body)
+                state.flags | body
             })
             .collect();
+        let terms = self.list.to_vec();
         self.list.clear();
-        terms
+        self.doc += 1;
+        (terms, flags)
     }
 }
 
@@ -583,11 +683,10 @@ fn parse_chunk(docs: &[Document], bodies: &[crate::render::markdown::RenderedBod
 #[derive(Default)]
 struct Scratch {
     extract: ExtractBuffers,
-    /// Per term of the document: the last sentence it was seen in, plus one.
-    seen: Vec<u32>,
     lower: String,
-    /// The document's sentences and their words, as they are read.
+    /// The document's sentences, their lengths and their words, as they are read.
     sentences: Vec<Sentence>,
+    lens: Vec<u8>,
     words: Vec<u32>,
 }
 
@@ -611,25 +710,23 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
         _ => {}
     }
     let mut headings = Vec::new();
-    let mut section = 0;
     let mut text_chars = 0;
     let Scratch {
         extract: buffers,
-        seen,
         lower,
         sentences,
+        lens,
         words,
     } = scratch;
-    seen.clear();
     sentences.clear();
+    lens.clear();
     words.clear();
-    extract_each(html, 0, buffers, |heading, block, block_at| {
+    extract_each(html, 0, buffers, |heading, block, at| {
         match heading {
             Some((level, id)) => {
                 terms.mark(block, HEADING);
                 if (2..=3).contains(&level) && !id.is_empty() {
-                    headings.push((id, block.to_string()));
-                    section = headings.len();
+                    headings.push(at as u32);
                 }
             }
             None => {
@@ -638,36 +735,35 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
                 let ascii = chars == block.len();
                 each_sentence(block, |s| {
                     let (visible, len) = cut_size(s, SENTENCE_CHARS, ascii);
-                    let mark = sentences.len() as u32 + 1;
-                    each_token(s, lower, |at, t| {
-                        let n = terms.add(t, 0);
-                        if at < visible {
-                            if seen.len() <= n as usize {
-                                seen.resize(n as usize + 1, 0);
-                            }
-                            if seen[n as usize] != mark {
-                                seen[n as usize] = mark;
-                                words.push(n);
-                            }
+                    terms.sentence += 1;
+                    let sentence = terms.sentence;
+                    each_token(s, lower, |at, t, key| {
+                        let term = terms.add(t, key, 0);
+                        // Listed once per sentence, if in the part a snippet shows.
+                        if at < visible && term.sentence != sentence {
+                            term.sentence = sentence;
+                            words.push(term.local);
                         }
                     });
                     sentences.push(Sentence {
-                        section: section as u32,
-                        len: len as u32,
                         words_end: words.len() as u32,
-                        block: block_at as u32,
+                        block: at as u32,
                     });
+                    lens.push(len as u8);
                 });
             }
         }
         true
     });
+    let (terms, flags) = terms.finish_doc();
     // Copied to their size: kept until the second pass.
     ParsedDoc {
-        terms: terms.finish_doc(),
+        words: Words::new(words, terms.len()),
+        terms,
+        flags,
         headings,
         sentences: sentences.to_vec(),
-        words: words.to_vec(),
+        lens: lens.to_vec(),
         text_chars,
     }
 }
@@ -675,11 +771,6 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
 /// What a result shows: `[id, title, type, owner, description, [heading id, heading text, …],
 /// [section, sentence, …]]`. Section 0 is before the first heading, k is the k-th heading listed;
 /// only headings of kept sentences are listed. Written as JSON to `out`.
-///
-/// Sentences are picked greedily: each time the one whose not yet covered words have the highest
-/// total inverse document frequency per character, until [`EXCERPT_PERCENT`] of the text is used
-/// (within [`EXCERPT_MIN`] and [`EXCERPT_MAX`] characters). A query that
-/// matches the body then usually finds one of its words in a kept sentence.
 fn write_record(
     doc: &Document,
     parsed: &ParsedDoc,
@@ -688,85 +779,10 @@ fn write_record(
     out: &mut Vec<u8>,
     buffers: &mut ExtractBuffers,
 ) {
-    let weight: Vec<f64> = parsed
-        .terms
-        .iter()
-        .map(|&(t, flags)| {
-            // Words of the title and id are shown (highlighted) in the result's title already.
-            if flags & (TITLE | ID) != 0 {
-                0.0
-            } else {
-                idf[t as usize]
-            }
-        })
-        .collect();
-    let mut covered = vec![false; weight.len()];
-    let mut taken = vec![false; parsed.sentences.len()];
-    let mut chosen: Vec<usize> = Vec::new();
-    let mut budget = (parsed.text_chars * EXCERPT_PERCENT / 100).clamp(EXCERPT_MIN, EXCERPT_MAX);
-    let take = |i: usize,
-                chosen: &mut Vec<usize>,
-                taken: &mut [bool],
-                covered: &mut [bool],
-                budget: &mut usize| {
-        chosen.push(i);
-        taken[i] = true;
-        *budget = budget.saturating_sub(parsed.sentences[i].len as usize);
-        for &w in parsed.sentence_words(i) {
-            covered[w as usize] = true;
-        }
+    let chosen = match &parsed.words {
+        Words::Narrow(words) => choose(doc, parsed, words, idf),
+        Words::Wide(words) => choose(doc, parsed, words, idf),
     };
-    if doc.description.is_none() && !parsed.sentences.is_empty() {
-        // Without a description the first sentence stands in for one.
-        take(0, &mut chosen, &mut taken, &mut covered, &mut budget);
-    }
-    // Lazily: a sentence's gain only falls as words get covered, so a score computed earlier is an
-    // upper bound, and one computed since the last pick is exact. The best entry is taken when its
-    // score is exact; else it is scored again and put back. Ties go to the earlier sentence, as
-    // they would in a scan of all sentences.
-    let gain = |i: usize, covered: &[bool]| -> f64 {
-        parsed
-            .sentence_words(i)
-            .iter()
-            .filter(|&&w| !covered[w as usize])
-            .map(|&w| weight[w as usize])
-            .sum()
-    };
-    // Per character, but short fragments (a table cell) count as a short sentence.
-    let score = |gain: f64, i: usize| gain / ((parsed.sentences[i].len as usize).max(40) as f64);
-    let mut heap: std::collections::BinaryHeap<Candidate> = parsed
-        .sentences
-        .iter()
-        .enumerate()
-        .filter(|&(i, s)| s.len as usize <= budget && !taken[i])
-        .filter_map(|(i, _)| {
-            let gain = gain(i, &covered);
-            (gain > 0.0).then(|| Candidate {
-                score: score(gain, i),
-                sentence: i as u32,
-                picks: chosen.len() as u32,
-            })
-        })
-        .collect();
-    while let Some(c) = heap.pop() {
-        let i = c.sentence as usize;
-        if parsed.sentences[i].len as usize > budget {
-            continue;
-        }
-        if c.picks as usize == chosen.len() {
-            take(i, &mut chosen, &mut taken, &mut covered, &mut budget);
-        } else {
-            let gain = gain(i, &covered);
-            if gain > 0.0 {
-                heap.push(Candidate {
-                    score: score(gain, i),
-                    sentence: i as u32,
-                    picks: chosen.len() as u32,
-                });
-            }
-        }
-    }
-    chosen.sort_unstable();
     // The kept sentences' texts, read again from the body (cheaper than keeping every sentence),
     // block by block from where each starts.
     let mut texts = String::new();
@@ -797,26 +813,25 @@ fn write_record(
             ends.push(texts.len());
         }
     }
-    // Keep only the headings the kept sentences are under, renumbered.
-    let mut headings: Vec<&str> = Vec::new();
+    // Keep only the headings the kept sentences are under, renumbered, read again from the body:
+    // ids and texts one after the other in `heading_texts`, each ending where `heading_ends` says.
+    let mut heading_texts = String::new();
+    let mut heading_ends: Vec<usize> = Vec::new();
     let mut renumber: Vec<usize> = vec![0; parsed.headings.len() + 1];
-    let mut sentences: Vec<(usize, &str)> = Vec::with_capacity(chosen.len());
-    for (n, &i) in chosen.iter().enumerate() {
-        let s = &parsed.sentences[i];
-        let section = match s.section as usize {
+    let mut sections: Vec<usize> = Vec::with_capacity(chosen.len());
+    for &i in &chosen {
+        let section = match parsed.section(i) {
             0 => 0,
             k => {
                 if renumber[k] == 0 {
-                    let (id, text) = &parsed.headings[k - 1];
-                    headings.push(id);
-                    headings.push(text);
-                    renumber[k] = headings.len() / 2;
+                    let at = parsed.headings[k - 1] as usize;
+                    read_heading(html, at, buffers, &mut heading_texts, &mut heading_ends);
+                    renumber[k] = heading_ends.len() / 2;
                 }
                 renumber[k]
             }
         };
-        let from = if n == 0 { 0 } else { ends[n - 1] };
-        sentences.push((section, &texts[from..ends[n]]));
+        sections.push(section);
     }
     let owner = doc
         .fields
@@ -837,22 +852,135 @@ fn write_record(
         out.push(b',');
     }
     out.push(b'[');
-    for (i, h) in headings.iter().enumerate() {
-        if i > 0 {
+    let mut from = 0;
+    for (n, &end) in heading_ends.iter().enumerate() {
+        if n > 0 {
             out.push(b',');
         }
-        string(out, h);
+        string(out, &heading_texts[from..end]);
+        from = end;
     }
     out.extend_from_slice(b"],[");
-    for (i, (section, text)) in sentences.iter().enumerate() {
-        if i > 0 {
+    for (n, section) in sections.iter().enumerate() {
+        if n > 0 {
             out.push(b',');
         }
         push_decimal(out, *section);
         out.push(b',');
-        string(out, text);
+        let from = if n == 0 { 0 } else { ends[n - 1] };
+        string(out, &texts[from..ends[n]]);
     }
     out.extend_from_slice(b"]]");
+}
+
+/// Append the id and text of the heading whose reading starts at byte `at` of `html` (see
+/// [`extract_each`]) to `texts`, and where each ends to `ends`.
+fn read_heading(
+    html: &str,
+    at: usize,
+    buffers: &mut ExtractBuffers,
+    texts: &mut String,
+    ends: &mut Vec<usize>,
+) {
+    let before = ends.len();
+    extract_each(html, at, buffers, |heading, text, _| {
+        if let Some((_, id)) = heading {
+            texts.push_str(&id);
+            ends.push(texts.len());
+            texts.push_str(text);
+            ends.push(texts.len());
+        }
+        false
+    });
+    // Not met again (cannot happen: the heading is the first block read from there); show nothing.
+    ends.resize(before + 2, texts.len());
+}
+
+/// The sentences of a record, in document order, picked greedily: each time the one whose not yet
+/// covered words have the highest total inverse document frequency per character, until
+/// [`EXCERPT_PERCENT`] of the text is used (within [`EXCERPT_MIN`] and [`EXCERPT_MAX`]
+/// characters). A query that matches the body then usually finds one of its words in a kept
+/// sentence.
+fn choose<W: Word>(doc: &Document, parsed: &ParsedDoc, words: &[W], idf: &[f64]) -> Vec<usize> {
+    let weight: Vec<f64> = parsed
+        .terms
+        .iter()
+        .zip(&parsed.flags)
+        .map(|(&t, &flags)| {
+            // Words of the title and id are shown (highlighted) in the result's title already.
+            if flags & (TITLE | ID) != 0 {
+                0.0
+            } else {
+                idf[t as usize]
+            }
+        })
+        .collect();
+    let len = |i: usize| parsed.lens[i] as usize;
+    let mut covered = vec![false; weight.len()];
+    let mut taken = vec![false; parsed.sentences.len()];
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut budget = (parsed.text_chars * EXCERPT_PERCENT / 100).clamp(EXCERPT_MIN, EXCERPT_MAX);
+    let take = |i: usize,
+                chosen: &mut Vec<usize>,
+                taken: &mut [bool],
+                covered: &mut [bool],
+                budget: &mut usize| {
+        chosen.push(i);
+        taken[i] = true;
+        *budget = budget.saturating_sub(len(i));
+        for &w in parsed.sentence_words(words, i) {
+            covered[w.index()] = true;
+        }
+    };
+    if doc.description.is_none() && !parsed.sentences.is_empty() {
+        // Without a description the first sentence stands in for one.
+        take(0, &mut chosen, &mut taken, &mut covered, &mut budget);
+    }
+    // Lazily: a sentence's gain only falls as words get covered, so a score computed earlier is an
+    // upper bound, and one computed since the last pick is exact. The best entry is taken when its
+    // score is exact; else it is scored again and put back. Ties go to the earlier sentence, as
+    // they would in a scan of all sentences.
+    let gain = |i: usize, covered: &[bool]| -> f64 {
+        parsed
+            .sentence_words(words, i)
+            .iter()
+            .filter(|&&w| !covered[w.index()])
+            .map(|&w| weight[w.index()])
+            .sum()
+    };
+    // Per character, but short fragments (a table cell) count as a short sentence.
+    let score = |gain: f64, i: usize| gain / (len(i).max(40) as f64);
+    let mut heap: std::collections::BinaryHeap<Candidate> = (0..parsed.sentences.len())
+        .filter(|&i| len(i) <= budget && !taken[i])
+        .filter_map(|i| {
+            let gain = gain(i, &covered);
+            (gain > 0.0).then(|| Candidate {
+                score: score(gain, i),
+                sentence: i as u32,
+                picks: chosen.len() as u32,
+            })
+        })
+        .collect();
+    while let Some(c) = heap.pop() {
+        let i = c.sentence as usize;
+        if len(i) > budget {
+            continue;
+        }
+        if c.picks as usize == chosen.len() {
+            take(i, &mut chosen, &mut taken, &mut covered, &mut budget);
+        } else {
+            let gain = gain(i, &covered);
+            if gain > 0.0 {
+                heap.push(Candidate {
+                    score: score(gain, i),
+                    sentence: i as u32,
+                    picks: chosen.len() as u32,
+                });
+            }
+        }
+    }
+    chosen.sort_unstable();
+    chosen
 }
 
 /// A sentence that may be picked for a record, with its score after `picks` picks; the greatest
@@ -981,7 +1109,20 @@ fn next_is_digit(rest: &str) -> bool {
 /// joins when the run so far is a number or one letter, so `A.5.15`, `5.15` and `v1.2` stay whole
 /// while `e.g.` does not. `static/search.js` splits queries with the same rule. Calls `f` with
 /// each term's byte offset and the term, lowercased in `lower` when needed; allocates nothing.
-fn each_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str)) {
+///
+/// ASCII text, nearly all of it, takes [`each_ascii_token`], which has fewer branches to mispredict.
+#[inline(always)]
+fn each_token(text: &str, lower: &mut String, f: impl FnMut(usize, &str, Key)) {
+    if text.is_ascii() {
+        each_ascii_token(text, lower, f)
+    } else {
+        each_general_token(text, lower, f)
+    }
+}
+
+/// [`each_token`] of any text, a byte at a time.
+#[inline(always)]
+fn each_general_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str, Key)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let mut i = 0;
@@ -1034,27 +1175,32 @@ fn each_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str)) {
             }
         }
         let word = &text[start..i];
-        if !wide {
+        let term = if !wide {
             // ASCII: one byte per character.
-            if word.len() <= MAX_TERM_CHARS {
-                if upper {
-                    lower.clear();
-                    lower.push_str(word);
-                    lower.make_ascii_lowercase();
-                    f(start, lower);
-                } else {
-                    f(start, word);
-                }
+            if word.len() > MAX_TERM_CHARS {
+                continue;
             }
-        } else if word.chars().count() <= MAX_TERM_CHARS {
+            if upper {
+                lower.clear();
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+                lower.as_str()
+            } else {
+                word
+            }
+        } else {
+            if word.chars().count() > MAX_TERM_CHARS {
+                continue;
+            }
             *lower = word.to_lowercase();
-            f(start, lower);
-        }
+            lower.as_str()
+        };
+        f(start, term, Key::of(term.as_bytes()));
     }
 }
 
-/// Classes of bytes for [`each_token`]: ASCII lowercase letters and digits, uppercase letters,
-/// other ASCII, and the bytes of longer characters.
+/// Classes of bytes for [`each_general_token`]: ASCII lowercase letters and digits, uppercase
+/// letters, other ASCII, and the bytes of longer characters.
 const PLAIN: u8 = 0;
 const UPPER: u8 = 1;
 const OTHER: u8 = 2;
@@ -1072,6 +1218,135 @@ const ASCII_CLASS: [u8; 256] = {
     }
     class
 };
+
+/// [`each_token`] of ASCII text: runs found in a bit mask of letters and digits (64 bytes at a
+/// time, without a branch per byte), terms cut from a lowercased copy of the text in `lower`.
+#[inline(always)]
+fn each_ascii_token(text: &str, lower: &mut String, mut f: impl FnMut(usize, &str, Key)) {
+    lower.clear();
+    lower.push_str(text);
+    lower.make_ascii_lowercase();
+    let mut bits = AlnumBits::new(lower.as_bytes());
+    let bytes = lower.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        let start = bits.next(i, true);
+        if start == n {
+            break;
+        }
+        let mut end = bits.next(start, false);
+        while end + 1 < n
+            && bytes[end] == b'.'
+            && bytes[end + 1].is_ascii_digit()
+            && joins(&lower[start..end])
+        {
+            end = bits.next(end + 1, false);
+        }
+        if end - start <= MAX_TERM_CHARS {
+            f(start, &lower[start..end], Key::within(bytes, start, end));
+        }
+        i = end;
+    }
+}
+
+/// Which bytes of ASCII text are letters or digits, one bit each, computed 64 bytes at a time as
+/// needed.
+struct AlnumBits<'a> {
+    bytes: &'a [u8],
+    /// The 64-byte chunk `mask` is of.
+    chunk: usize,
+    mask: u64,
+}
+
+impl<'a> AlnumBits<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        AlnumBits {
+            bytes,
+            chunk: usize::MAX,
+            mask: 0,
+        }
+    }
+
+    /// The first index from `i` on whose byte is a letter or digit (`alnum`) or is not (or the
+    /// text's length).
+    #[inline(always)]
+    fn next(&mut self, mut i: usize, alnum: bool) -> usize {
+        let n = self.bytes.len();
+        while i < n {
+            let chunk = i / 64;
+            if chunk != self.chunk {
+                self.chunk = chunk;
+                self.mask = alnum_mask(&self.bytes[chunk * 64..]);
+            }
+            let wanted = if alnum { self.mask } else { !self.mask } >> (i % 64);
+            if wanted != 0 {
+                return (i + wanted.trailing_zeros() as usize).min(n);
+            }
+            i = (chunk + 1) * 64;
+        }
+        n
+    }
+}
+
+/// Bit k set if byte k of the first 64 of `bytes` is an ASCII letter or digit.
+#[inline(always)]
+fn alnum_mask(bytes: &[u8]) -> u64 {
+    let mut mask = 0;
+    for k in 0..8 {
+        if 8 * k >= bytes.len() {
+            break;
+        }
+        let high = alnum_bits(load8(bytes, 8 * k));
+        // The high bits gathered into the top byte, byte j's at bit 56 + j: the product adds one
+        // shifted copy per byte, and no two copies carry into that byte.
+        let byte = ((high >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        mask |= byte << (8 * k);
+    }
+    mask
+}
+
+/// The high bit of every byte of a `u64`.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// One in every byte of a `u64`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The ASCII letters and digits among eight bytes of text (little-endian in a `u64`): the high bit
+/// of each such byte set.
+#[inline(always)]
+fn alnum_bits(w: u64) -> u64 {
+    let ascii = !w & HIGH_BITS;
+    // Each byte's low seven bits with the high bit set: subtracting at most 0x80 from a byte
+    // borrows nothing from the next, and leaves the high bit set iff the low bits are >= it.
+    let x = w | HIGH_BITS;
+    let at_least = |v: u64, c: u8| v.wrapping_sub(c as u64 * ONES);
+    let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+    // Letters folded to lowercase (0x20 set) to test one range.
+    let folded = x | (0x20 * ONES);
+    let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+    (digit | letter) & ascii
+}
+
+/// The index of the first byte whose high bit is set in `mask` (not zero).
+#[inline(always)]
+fn first_byte(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
+}
+
+/// The eight bytes of `bytes` from `i` (at most its length), little-endian, padded with zeros past
+/// the end: a zero is not part of any term.
+#[inline(always)]
+fn load8(bytes: &[u8], i: usize) -> u64 {
+    match bytes.get(i..i + 8) {
+        Some(eight) => u64::from_le_bytes(eight.try_into().expect("8 bytes")),
+        None => {
+            let mut padded = [0u8; 8];
+            let rest = &bytes[i..];
+            padded[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(padded)
+        }
+    }
+}
 
 /// The first byte of `hay` for which `hit` holds, looked for 32 bytes at a time (which compiles to
 /// vector instructions).
@@ -1229,8 +1504,9 @@ struct ExtractBuffers {
 /// [`extract`] from byte `from` of `html`, calling `f` with each block: heading level and id
 /// (`None` for text), text, and where in `html` its reading started; `f` returns whether to go on.
 ///
-/// A text block can be read again on its own from where its reading started, at its first text:
-/// there, no heading, `<style>` or `<script>` is open and no text is pending.
+/// A block can be read again on its own from where its reading started: a text block from its
+/// first text, where no heading, `<style>` or `<script>` is open and no text is pending; a heading
+/// from its tag, which ends what came before.
 fn extract_each(
     html: &str,
     from: usize,
@@ -1281,23 +1557,16 @@ fn extract_each(
         // Without a `>`, the tag is the rest but its last character.
         let tag_end = end.saturating_sub(1).max(1);
         let tag = rest.get(1..tag_end).unwrap_or(&rest[1..]);
+        let tag_at = at;
         at += end;
         let closing = tag.starts_with('/');
         // The tag name as a number (see `name_key`).
-        let raw = tag.trim_start_matches('/').as_bytes();
-        let len = raw
-            .iter()
-            .position(|b| !b.is_ascii_alphanumeric())
-            .unwrap_or(raw.len());
-        let name = if len <= 16 {
-            // As `name_key`, without a loop.
-            let mut key = [0u8; 16];
-            key[..len].copy_from_slice(&raw[..len]);
-            key.make_ascii_lowercase();
-            u128::from_le_bytes(key)
-        } else {
-            u128::MAX
-        };
+        let raw = tag.trim_start_matches('/');
+        let name = tag_name(
+            html.as_bytes(),
+            tag_at + 1 + tag.len() - raw.len(),
+            raw.len(),
+        );
         if let Some(s) = skip {
             if closing && name == s {
                 skip = None;
@@ -1315,6 +1584,8 @@ fn extract_each(
                 } else {
                     let level = (name >> 8) as u8 - b'0';
                     heading = Some((level, attribute(tag, "id").unwrap_or_default()));
+                    // Read from its tag, a heading is read again the same.
+                    block_at = tag_at;
                 }
             }
             // Cells of a row read as one block: a snippet shows the row.
@@ -1365,6 +1636,31 @@ const fn name_key(name: &[u8]) -> u128 {
         i += 1;
     }
     key
+}
+
+/// [`name_key`] of the tag name at byte `at` of `html`: its letters and digits there, but at most
+/// `max` bytes. Read a word at a time: names are short, of a length hard to predict.
+#[inline(always)]
+fn tag_name(html: &[u8], at: usize, max: usize) -> u128 {
+    let word = |i: usize| html.get(at + i..).map_or(0, |rest| load8(rest, 0));
+    let (w0, w1, w2) = (word(0), word(8), word(16));
+    let stop = |w: u64| !alnum_bits(w) & HIGH_BITS;
+    let run = match (stop(w0), stop(w1), stop(w2)) {
+        (s, _, _) if s != 0 => first_byte(s),
+        (_, s, _) if s != 0 => 8 + first_byte(s),
+        (_, _, s) if s != 0 => 16 + first_byte(s),
+        _ => 24,
+    };
+    let len = run.min(max);
+    if len > 16 {
+        return u128::MAX;
+    }
+    // The first `n` bytes of `w`, lowercase: 0x20 set turns a letter lowercase and keeps a digit.
+    let lower = |w: u64, n: usize| {
+        let mask = u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
+        (w | (0x20 * ONES)) & mask
+    };
+    (lower(w1, len.saturating_sub(8)) as u128) << 64 | lower(w0, len.min(8)) as u128
 }
 
 /// The tag names [`extract_each`] knows, as [`name_key`]s.
@@ -1673,11 +1969,76 @@ mod tests {
         ];
         for text in texts {
             let mut ours = Vec::new();
-            each_token(text, &mut String::new(), |at, t| {
+            each_token(text, &mut String::new(), |at, t, key| {
+                assert_eq!(key, Key::of(t.as_bytes()), "{t:?}");
                 ours.push((at, t.to_string()))
             });
             let reference: Vec<(usize, String)> =
                 tokens(text).map(|(at, t)| (at, t.into_owned())).collect();
+            assert_eq!(ours, reference, "{text:?}");
+        }
+    }
+
+    /// Random text from pieces that meet every branch of [`each_token`], at every alignment.
+    #[test]
+    fn each_token_agrees_with_tokens_on_random_text() {
+        let pieces = [
+            "a",
+            "Q",
+            "z",
+            "0",
+            "9",
+            ".",
+            ".5",
+            "5.",
+            " ",
+            "  ",
+            "-",
+            "@",
+            "[",
+            "`",
+            "{",
+            "/",
+            ":",
+            "\0",
+            "\u{7f}",
+            "abcdefgh",
+            "ABCDEFGHIJ",
+            "A.5.15",
+            "v1.2.3",
+            "e.g.",
+            "x".repeat(38).leak(),
+            "é",
+            "É",
+            "ß",
+            "İ",
+            "Σ",
+            "𝔞",
+            "—",
+            "\u{a0}",
+            "ﬁ",
+            "٣",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        // The first pieces are ASCII: half of the texts take the ASCII path.
+        let ascii = pieces.iter().position(|p| !p.is_ascii()).unwrap();
+        for round in 0..40_000 {
+            let len = next(if round % 4 == 0 { 120 } else { 24 });
+            let from = if round % 2 == 0 { ascii } else { pieces.len() };
+            let text: String = (0..len).map(|_| pieces[next(from)]).collect();
+            let mut ours = Vec::new();
+            each_token(&text, &mut String::new(), |at, t, key| {
+                assert_eq!(key, Key::of(t.as_bytes()), "{t:?}");
+                ours.push((at, t.to_string()))
+            });
+            let reference: Vec<(usize, String)> =
+                tokens(&text).map(|(at, t)| (at, t.into_owned())).collect();
             assert_eq!(ours, reference, "{text:?}");
         }
     }
@@ -1746,6 +2107,104 @@ mod tests {
     }
 
     #[test]
+    fn headings_read_again_from_their_tag() {
+        let html = "<p>Intro.</p><h2 id=\"a&amp;b\">Head <em>one</em><p>in</p></h2><h3 id=\"c\">Two<h4>Three</h4>\
+            <p>Text.</p><!-- <h2 id=\"x\">not</h2> --><svg><style>h2{}</style></svg><H3 ID=\"d\">Four";
+        let mut buffers = ExtractBuffers::default();
+        let mut headings = Vec::new();
+        extract_each(html, 0, &mut buffers, |heading, text, at| {
+            if let Some((level, id)) = heading {
+                headings.push((level, id, text.to_string(), at));
+            }
+            true
+        });
+        assert_eq!(headings.len(), 4, "{headings:?}");
+        for (level, id, text, at) in headings {
+            let mut again = None;
+            extract_each(html, at, &mut buffers, |heading, block, _| {
+                again = heading.map(|(l, i)| (l, i, block.to_string()));
+                false
+            });
+            assert_eq!(again, Some((level, id, text)));
+        }
+    }
+
+    fn document(id: &str) -> Document {
+        Document {
+            file: crate::diagnostics::FileId(0),
+            path: format!("{id}.md"),
+            id: id.into(),
+            title: "Title".into(),
+            description: None,
+            kind: "policy".into(),
+            order: None,
+            fields: Default::default(),
+            key_spans: Default::default(),
+            body_start: 0,
+        }
+    }
+
+    /// The record of a body, from [`parse_doc`] and [`write_record`], and whether its words were
+    /// kept wide; written again with wide words when they were narrow.
+    fn record(html: &str) -> (String, bool) {
+        let doc = document("doc");
+        let mut terms = Terms::default();
+        let mut parsed = parse_doc(&doc, html, &mut terms, &mut Scratch::default());
+        let idf: Vec<f64> = (0..terms.names.len())
+            .map(|t| 1.0 + (t % 7) as f64)
+            .collect();
+        let write = |parsed: &ParsedDoc| {
+            let mut out = Vec::new();
+            write_record(
+                &doc,
+                parsed,
+                html,
+                &idf,
+                &mut out,
+                &mut ExtractBuffers::default(),
+            );
+            String::from_utf8(out).unwrap()
+        };
+        let record = write(&parsed);
+        let wide = match &parsed.words {
+            Words::Wide(_) => true,
+            Words::Narrow(words) => {
+                parsed.words = Words::Wide(words.iter().map(|&w| w as u32).collect());
+                assert_eq!(write(&parsed), record);
+                false
+            }
+        };
+        (record, wide)
+    }
+
+    #[test]
+    fn documents_with_many_terms_keep_wide_words() {
+        assert!(matches!(Words::new(&[65_535], 65_536), Words::Narrow(w) if w == [65_535]));
+        assert!(matches!(Words::new(&[65_536], 65_537), Words::Wide(w) if w == [65_536]));
+        let (small, wide) = record(
+            "<p>Alpha beta. Gamma alpha.</p><h2 id=\"s\">Sec</h2><p>Delta beta epsilon.</p>",
+        );
+        assert!(!wide);
+        assert_eq!(
+            small,
+            r#"["doc","Title","policy","","",["s","Sec"],[0,"Alpha beta.",0,"Gamma alpha.",1,"Delta beta epsilon."]]"#
+        );
+        // 70,000 distinct terms, ten to a sentence; the last ones under a heading.
+        let mut html = String::from("<p>");
+        for i in 0..70_000 {
+            html.push_str(&format!("w{i}"));
+            html.push_str(if i % 10 == 9 { ". " } else { " " });
+            if i == 69_990 {
+                html.push_str("</p><h2 id=\"end\">The end</h2><p>");
+            }
+        }
+        html.push_str("</p>");
+        let (large, wide) = record(&html);
+        assert!(wide);
+        assert!(large.contains(r#"["end","The end"]"#), "{large}");
+    }
+
+    #[test]
     fn cut_size_is_the_size_of_cut() {
         let long = "word, ".repeat(40);
         let wide = "wört; ".repeat(40);
@@ -1798,6 +2257,45 @@ mod tests {
                 Block::Text("7".into()),
             ]
         );
+    }
+
+    #[test]
+    fn tag_names_are_read_as_name_key_reads_them() {
+        let tags = [
+            "p",
+            "P",
+            "h2 id=\"x\"",
+            "H3>",
+            "td5",
+            "x-y",
+            "",
+            "/",
+            "é",
+            "blockquote",
+            "FigCaption",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnop q",
+            "averyveryverylongtagname",
+        ];
+        for tag in tags {
+            let len = tag
+                .bytes()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .unwrap_or(tag.len());
+            let expected = name_key(&tag.as_bytes()[..len]);
+            for max in [tag.len(), len, len.saturating_sub(1)] {
+                let expected = if max < len {
+                    name_key(&tag.as_bytes()[..max])
+                } else {
+                    expected
+                };
+                // At the end of the HTML, and with more after it.
+                assert_eq!(tag_name(tag.as_bytes(), 0, max), expected, "{tag:?} {max}");
+                let html = format!("<{tag}>more text after it");
+                assert_eq!(tag_name(html.as_bytes(), 1, max), expected, "{tag:?} {max}");
+            }
+        }
     }
 
     #[test]
