@@ -178,13 +178,13 @@ fn document_control(doc: &Document, today: Date) -> (DocumentControl, Vec<Diagno
             .map(|d| d.to_string())
             .unwrap_or_default();
         diagnostics.push(
-                Diagnostic::warning(
-                    "review-overdue",
-                    format!("the review of `{}` is overdue by {days} day{} (due {next})", doc.id, plural(days)),
-                )
-                .at(doc.file, doc.field_span(field))
-                .help("review the document, then set `last_reviewed` to the review date (or retire it with `status: retired`)"),
-            );
+            Diagnostic::warning(
+                "review-overdue",
+                format!("the review of `{}` is overdue by {days} day{} (due {next})", doc.id, plural(days)),
+            )
+            .at(doc.file, doc.field_span(field))
+            .help("review the document, then set `last_reviewed` to the review date (or retire it with `status: retired`)"),
+        );
     }
     (control, diagnostics)
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{DocLink, Model, link};
+use super::{DocLink, Model, Sink, link};
 use crate::diagnostics::Fatal;
 use crate::isms::catalogue::{Theme, catalogue};
 use crate::isms::control::{DocumentControl, ReviewState};
@@ -191,15 +191,12 @@ struct RoleSummary<'a> {
     approves: Vec<DocLink<'a>>,
 }
 
-/// Writes one file of the site: path relative to the site root, and contents.
-pub type Emit<'a> = dyn Fn(&str, &[u8]) -> Result<(), Fatal> + Sync + 'a;
-
-/// Write the generated pages and their CSV/JSON exports through `emit`.
+/// Write the generated pages and their CSV/JSON exports into `sink`.
 pub fn write_pages(
     model: &Model,
     theme: &SiteTheme,
     base: &tera::Context,
-    emit: &Emit,
+    sink: &dyn Sink,
 ) -> Result<(), Fatal> {
     let root = "../";
     let docs = &model.handbook.documents;
@@ -221,12 +218,12 @@ pub fn write_pages(
             control: control_block(model, i, root),
         })
         .collect();
-    emit(
+    sink.write(
         &format!("{DIR}/register.html"),
         &page("register.html", &|cx| cx.insert("documents", &rows))?,
     )?;
-    emit(&format!("{DIR}/register.json"), &register_json(model)?)?;
-    emit(&format!("{DIR}/register.csv"), &register_csv(model)?)?;
+    sink.write(&format!("{DIR}/register.json"), &register_json(model)?)?;
+    sink.write(&format!("{DIR}/register.csv"), &register_csv(model)?)?;
 
     // Statement of Applicability.
     let soa_rows = |theme: Theme| -> Vec<SoaRow> {
@@ -283,7 +280,7 @@ pub fn write_pages(
         ),
     ]);
     let has_soa = isms.soa.file.is_some();
-    emit(
+    sink.write(
         &format!("{DIR}/soa.html"),
         &page("soa.html", &|cx| {
             cx.insert("themes", &themes);
@@ -291,7 +288,7 @@ pub fn write_pages(
             cx.insert("has_soa", &has_soa);
         })?,
     )?;
-    emit(&format!("{DIR}/soa.csv"), &soa_csv(&themes)?)?;
+    sink.write(&format!("{DIR}/soa.csv"), &soa_csv(&themes)?)?;
 
     // Clause coverage.
     let clauses: Vec<ClauseRow> = catalogue()
@@ -312,7 +309,7 @@ pub fn write_pages(
             }
         })
         .collect();
-    emit(
+    sink.write(
         &format!("{DIR}/clauses.html"),
         &page("clauses.html", &|cx| cx.insert("clauses", &clauses))?,
     )?;
@@ -360,7 +357,7 @@ pub fn write_pages(
             .or_default()[slot] += 1;
     }
     let today = isms.today.to_string();
-    emit(
+    sink.write(
         &format!("{DIR}/reviews.html"),
         &page("reviews.html", &|cx| {
             cx.insert("today", &today);
@@ -391,12 +388,12 @@ pub fn write_pages(
             approves: approves.iter().map(|&j| link(&docs[j], root)).collect(),
         })
         .collect();
-    emit(
+    sink.write(
         &format!("{DIR}/roles.html"),
         &page("roles.html", &|cx| cx.insert("roles", &summaries))?,
     )?;
     for role in &summaries {
-        emit(
+        sink.write(
             &format!("{DIR}/role-{}.html", slugify(role.name)),
             &page("role.html", &|cx| cx.insert("role", role))?,
         )?;

@@ -294,17 +294,10 @@ pub fn write_documents(
         || Vec::with_capacity(64 * 1024),
         |page, i| {
             page.clear();
-            document_page_into(model, theme, i, page)?;
+            document_page(model, theme, i, page)?;
             sink.write(&page_url(&model.handbook.documents[i].id), page)
         },
     )
-}
-
-/// The page of document `i`.
-pub fn document_page(model: &Model, theme: &Theme, i: usize) -> Result<String, Fatal> {
-    let mut page = Vec::new();
-    document_page_into(model, theme, i, &mut page)?;
-    String::from_utf8(page).map_err(|_| Fatal::new("a template produced invalid UTF-8"))
 }
 
 /// `<li><a href="url">title</a> <span class="doc-id">id</span></li>` per document.
@@ -338,12 +331,7 @@ fn toc_items(toc: &[&Heading]) -> String {
 }
 
 /// The page of document `i`, appended to `out`.
-fn document_page_into(
-    model: &Model,
-    theme: &Theme,
-    i: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), Fatal> {
+fn document_page(model: &Model, theme: &Theme, i: usize, out: &mut Vec<u8>) -> Result<(), Fatal> {
     let handbook = model.handbook;
     let config = &handbook.config;
     let docs = &handbook.documents;
@@ -415,7 +403,7 @@ pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
     let mut base = tera::Context::new();
     base.insert("site", &site_info(config));
     base.insert("snapshot", &model.snapshot);
-    isms::write_pages(model, theme, &base, &|rel, bytes| sink.write(rel, bytes))?;
+    isms::write_pages(model, theme, &base, sink)?;
     sink.write("static/nav.js", nav_script(docs).as_bytes())
 }
 

@@ -59,19 +59,11 @@ const ALPHABET: &[u8; 91] =
     b"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 const BASE: u32 = 45;
 
-/// Write the index files of `model` into `sink`.
-pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
-    build(model, &|path, content| sink.write(path, content.as_bytes()))
-}
-
-/// Receives each index file (site-relative path, contents) as soon as it is made, from any thread.
-pub type Emit<'a> = dyn Fn(&str, &str) -> Result<(), Fatal> + Sync + 'a;
-
 /// Terms encoded by one task when the term shards are written.
 const TERMS_PER_TASK: usize = 1024;
 
-/// Make the index files and hand each to `emit` as soon as it is made (the document shards from
-/// several threads at once): none waits in memory for the others.
+/// Write the index files of `model` into `sink`, each as soon as it is made (the document shards
+/// from several threads at once): none waits in memory for the others.
 ///
 /// Two passes: the first reads every document (in parallel chunks, each numbering its own terms)
 /// into compact form; the chunks' terms are then merged into one table, which gives the postings
@@ -79,7 +71,7 @@ const TERMS_PER_TASK: usize = 1024;
 /// document shards, dropping each document's data as soon as its shard is written. The second pass
 /// reads again only the blocks of the body that hold a kept sentence, from where the first pass
 /// saw them start.
-pub fn build(model: &Model, emit: &Emit) -> Result<(), Fatal> {
+pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
     let docs = &model.handbook.documents;
     let bodies = &model.bodies[..docs.len().min(model.bodies.len())];
     let docs_read = &docs[..bodies.len()];
@@ -230,9 +222,9 @@ pub fn build(model: &Model, emit: &Emit) -> Result<(), Fatal> {
         .try_for_each(|(n, shard)| {
             let text = String::from_utf8(shard).expect("terms are UTF-8");
             let json = serde_json::to_string(&text).expect("strings serialise");
-            emit(
+            sink.write(
                 &format!("{DIR}/t{n}.js"),
-                &script_file("PolicybookSearch.terms", n, &json),
+                script_file("PolicybookSearch.terms", n, &json).as_bytes(),
             )
         })?;
 
@@ -253,9 +245,9 @@ pub fn build(model: &Model, emit: &Emit) -> Result<(), Fatal> {
             }
             json.push(b']');
             let json = String::from_utf8(json).expect("JSON is UTF-8");
-            emit(
+            sink.write(
                 &format!("{DIR}/d{n}.js"),
-                &script_file("PolicybookSearch.docs", n, &json),
+                script_file("PolicybookSearch.docs", n, &json).as_bytes(),
             )
         })?;
 
@@ -268,12 +260,13 @@ pub fn build(model: &Model, emit: &Emit) -> Result<(), Fatal> {
         "flagBits": FLAG_BITS,
         "shards": shard_first,
     });
-    emit(
+    sink.write(
         &format!("{DIR}/manifest.js"),
-        &format!(
+        format!(
             "PolicybookSearch.manifest({});\n",
             script_safe(&manifest.to_string())
-        ),
+        )
+        .as_bytes(),
     )
 }
 

@@ -113,7 +113,7 @@ fn template_error(template: &str, e: &tera::Error) -> Fatal {
 
 /// HTML-escape `& < > " '`. Tera's default also escapes `/`, which garbles every relative URL
 /// (`..&#x2F;page.html`) without making quoted attributes any safer.
-pub fn escape_html(input: &str) -> String {
+fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     escape_html_into(input, &mut out);
     out
