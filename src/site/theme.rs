@@ -68,8 +68,8 @@ impl Theme {
                 .help("create it with the templates you want to override, or set `[build] theme = \"default\"`"));
         }
 
-        let mut tera = tera::Tera::default();
-        tera.set_escape_fn(escape_html);
+        let mut tera = tera::Tera::new();
+        tera.set_escape_fn(escape_html_to);
         let mut templates = Vec::new();
         let mut static_files = BTreeMap::new();
         for (path, bytes) in files {
@@ -111,16 +111,34 @@ fn template_error(template: &str, e: &tera::Error) -> Fatal {
     Fatal::new(format!("template `{template}`: {}", error_chain(e)))
 }
 
-/// HTML-escape `& < > " '`. Tera's default also escapes `/`, which garbles every relative URL
-/// (`..&#x2F;page.html`) without making quoted attributes any safer.
+/// Tera's escaping: [`escape_runs`] into its writer. Unlike tera's own, it escapes `'` too, so
+/// single-quoted attributes are as safe as double-quoted ones.
+fn escape_html_to(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut result = Ok(());
+    escape_runs(input, |run| {
+        if result.is_ok() {
+            result = out.write_all(run.as_bytes());
+        }
+    });
+    result
+}
+
+/// HTML-escape `& < > " '`.
+#[cfg(test)]
 fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     escape_html_into(input, &mut out);
     out
 }
 
-/// [`escape_html`], appended to `out`. Text between special characters is copied in one piece.
+/// [`escape_runs`], appended to `out`.
 pub fn escape_html_into(input: &str, out: &mut String) {
+    escape_runs(input, |run| out.push_str(run));
+}
+
+/// `input` with `& < > " '` escaped, as runs handed to `push`: text between special characters
+/// goes in one piece.
+fn escape_runs<'a>(input: &'a str, mut push: impl FnMut(&'a str)) {
     let bytes = input.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -133,20 +151,25 @@ pub fn escape_html_into(input: &str, out: &mut String) {
             _ => continue,
         };
         // The special characters are ASCII, so `from..i` are character boundaries.
-        out.push_str(&input[from..i]);
-        out.push_str(entity);
+        push(&input[from..i]);
+        push(entity);
         from = i + 1;
     }
-    out.push_str(&input[from..]);
+    push(&input[from..]);
 }
 
-/// Tera nests the useful message in its sources.
+/// Tera's message, with the sources it nests and without its own `error: ` prefix (the
+/// diagnostics printer adds one): a template error shows the template, line and a caret.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut message = e.to_string();
+    let text = |e: &dyn std::error::Error| {
+        let s = e.to_string();
+        s.strip_prefix("error: ").map(str::to_string).unwrap_or(s)
+    };
+    let mut message = text(e);
     let mut source = e.source();
     while let Some(s) = source {
         message.push_str(": ");
-        message.push_str(&s.to_string());
+        message.push_str(&text(s));
         source = s.source();
     }
     message
@@ -165,5 +188,23 @@ mod tests {
         assert_eq!(escape_html(""), "");
         assert_eq!(escape_html("&"), "&amp;");
         assert_eq!(escape_html("../page.html"), "../page.html");
+    }
+
+    #[test]
+    fn templates_escape_like_the_rest_of_the_site() {
+        let mut tera = tera::Tera::new();
+        tera.set_escape_fn(escape_html_to);
+        tera.add_raw_template("t.html", "<a title='{{ x }}' href=\"{{ u }}\">{{ x }}</a>")
+            .unwrap();
+        let mut cx = tera::Context::new();
+        cx.insert("x", "Tom & Jerry's <b>");
+        cx.insert("u", "../a b.html");
+        let out = tera.render("t.html", &cx).unwrap();
+        let x = escape_html("Tom & Jerry's <b>");
+        assert_eq!(out, format!("<a title='{x}' href=\"../a b.html\">{x}</a>"));
+        assert!(
+            !out.contains("Jerry's"),
+            "a quote would end the single-quoted attribute"
+        );
     }
 }

@@ -13,3 +13,4 @@ mod review_pack;
 mod serve;
 mod snapshot;
 mod support;
+mod theme;
