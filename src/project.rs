@@ -52,7 +52,8 @@ impl Project {
         let handbook = load::load(&settings.root, &mut sources, &mut report)?;
         clock.lap("load");
         let theme = Theme::load(&handbook.root, &handbook.config.build.theme)?;
-        let cache = DiagramCache::open(&handbook.root.join(&handbook.config.build.cache_dir));
+        let cache_dir = handbook.root.join(&handbook.config.build.cache_dir);
+        let cache = DiagramCache::open(&cache_dir.join("diagrams"));
         let (index, duplicates) = Index::build(&handbook);
         report.extend(duplicates);
         let (isms, problems) =

@@ -2947,7 +2947,13 @@ pub struct DiagramCache {
 const CACHE_MAGIC: &str = "policybook-diagram-cache-v1";
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -3047,6 +3053,19 @@ impl DiagramCache {
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod cache_key_tests {
+    #[test]
+    fn digests_are_lowercase_hex() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(super::hex(&[0, 9, 10, 255]), "00090aff");
+        assert_eq!(super::hex(&[]), "");
+    }
+}
 
 #[cfg(test)]
 mod rounding_tests {

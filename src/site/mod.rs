@@ -123,8 +123,9 @@ struct PageInfo<'a> {
     meta: &'a crate::load::frontmatter::Fields,
     toc: Vec<&'a Heading>,
     body: &'a str,
-    references: Vec<DocLink<'a>>,
-    referenced_by: Vec<DocLink<'a>>,
+    /// [`DocLink`]s, shared from [`LinkValues`].
+    references: Vec<tera::Value>,
+    referenced_by: Vec<tera::Value>,
     /// `toc`, `references` and `referenced_by` as ready `<li>` items, which the default theme
     /// uses: a template loop over them took a quarter of a page's rendering time.
     toc_html: String,
@@ -290,26 +291,63 @@ pub fn write_documents(
     sink: &dyn Sink,
     which: impl IntoParallelIterator<Item = usize>,
 ) -> Result<(), Fatal> {
+    let which: Vec<usize> = which.into_par_iter().collect();
+    let links = LinkValues::for_pages(model, &which);
     which.into_par_iter().try_for_each_init(
         || Vec::with_capacity(64 * 1024),
         |page, i| {
             page.clear();
-            document_page(model, theme, i, page)?;
+            document_page(model, theme, &links, i, page)?;
             sink.write(&page_url(&model.handbook.documents[i].id), page)
         },
     )
 }
 
-/// `<li><a href="url">title</a> <span class="doc-id">id</span></li>` per document.
-fn link_items(links: &[DocLink]) -> String {
+/// Documents' [`DocLink`]s from the site root as template values, each made once: a link listed on
+/// many pages (references, backlinks, previous and next) is then shared rather than converted for
+/// every page again.
+struct LinkValues(Vec<Option<tera::Value>>);
+
+impl LinkValues {
+    /// The links the pages of `pages` show.
+    fn for_pages(model: &Model, pages: &[usize]) -> Self {
+        let docs = &model.handbook.documents;
+        let mut needed = vec![false; docs.len()];
+        for &i in pages {
+            let graph = model.graph;
+            for &j in graph.outgoing[i].iter().chain(&graph.incoming[i]) {
+                needed[j] = true;
+            }
+            needed[i.saturating_sub(1)..(i + 2).min(docs.len())].fill(true);
+        }
+        LinkValues(
+            needed
+                .par_iter()
+                .zip(docs)
+                .map(|(&needed, doc)| {
+                    needed.then(|| tera::Value::from_serializable(&link(doc, "")))
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, i: usize) -> tera::Value {
+        self.0[i]
+            .clone()
+            .expect("made for every document a page shows")
+    }
+}
+
+/// `<li><a href="url">title</a> <span class="doc-id">id</span></li>` per document of `which`.
+fn link_items(docs: &[Document], which: &[usize]) -> String {
     let mut html = String::new();
-    for d in links {
+    for doc in which.iter().map(|&j| &docs[j]) {
         html.push_str("<li><a href=\"");
-        theme::escape_html_into(&d.url, &mut html);
+        theme::escape_html_into(&page_url(&doc.id), &mut html);
         html.push_str("\">");
-        theme::escape_html_into(d.title, &mut html);
+        theme::escape_html_into(&doc.title, &mut html);
         html.push_str("</a> <span class=\"doc-id\">");
-        theme::escape_html_into(d.id, &mut html);
+        theme::escape_html_into(&doc.id, &mut html);
         html.push_str("</span></li>");
     }
     html
@@ -331,7 +369,13 @@ fn toc_items(toc: &[&Heading]) -> String {
 }
 
 /// The page of document `i`, appended to `out`.
-fn document_page(model: &Model, theme: &Theme, i: usize, out: &mut Vec<u8>) -> Result<(), Fatal> {
+fn document_page(
+    model: &Model,
+    theme: &Theme,
+    links: &LinkValues,
+    i: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), Fatal> {
     let handbook = model.handbook;
     let config = &handbook.config;
     let docs = &handbook.documents;
@@ -346,14 +390,8 @@ fn document_page(model: &Model, theme: &Theme, i: usize, out: &mut Vec<u8>) -> R
         .iter()
         .filter(|h| (2..=3).contains(&h.level))
         .collect();
-    let references: Vec<DocLink> = model.graph.outgoing[i]
-        .iter()
-        .map(|&t| link(&docs[t], ""))
-        .collect();
-    let referenced_by: Vec<DocLink> = model.graph.incoming[i]
-        .iter()
-        .map(|&t| link(&docs[t], ""))
-        .collect();
+    let outgoing = &model.graph.outgoing[i];
+    let incoming = &model.graph.incoming[i];
     let page = PageInfo {
         link: link(doc, ""),
         kind_label: kind_label(&doc.kind),
@@ -364,12 +402,12 @@ fn document_page(model: &Model, theme: &Theme, i: usize, out: &mut Vec<u8>) -> R
         ),
         meta: &doc.fields,
         toc_html: toc_items(&toc),
-        references_html: link_items(&references),
-        referenced_by_html: link_items(&referenced_by),
+        references_html: link_items(docs, outgoing),
+        referenced_by_html: link_items(docs, incoming),
         toc,
         body: &body.html,
-        references,
-        referenced_by,
+        references: outgoing.iter().map(|&j| links.get(j)).collect(),
+        referenced_by: incoming.iter().map(|&j| links.get(j)).collect(),
         edit_url: config
             .output
             .html
@@ -383,8 +421,8 @@ fn document_page(model: &Model, theme: &Theme, i: usize, out: &mut Vec<u8>) -> R
     cx.insert("snapshot", &model.snapshot);
     cx.insert("root", "");
     cx.insert("page", &page);
-    cx.insert("prev", &i.checked_sub(1).map(|p| link(&docs[p], "")));
-    cx.insert("next", &docs.get(i + 1).map(|d| link(d, "")));
+    cx.insert("prev", &i.checked_sub(1).map(|p| links.get(p)));
+    cx.insert("next", &(i + 1 < docs.len()).then(|| links.get(i + 1)));
     theme.render_into("page.html", &cx, out)
 }
 

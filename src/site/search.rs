@@ -878,7 +878,7 @@ fn read_heading(
     let before = ends.len();
     extract_each(html, at, buffers, |heading, text, _| {
         if let Some((_, id)) = heading {
-            texts.push_str(&id);
+            decode_into(id, texts);
             ends.push(texts.len());
             texts.push_str(text);
             ends.push(texts.len());
@@ -1478,7 +1478,11 @@ fn extract(html: &str) -> Vec<Block> {
         blocks.push(match heading {
             Some((level, id)) => Block::Heading {
                 level,
-                id,
+                id: {
+                    let mut decoded = String::new();
+                    decode_into(id, &mut decoded);
+                    decoded
+                },
                 text: text.to_string(),
             },
             None => Block::Text(text.to_string()),
@@ -1494,38 +1498,40 @@ struct ExtractBuffers {
     text: Collapsed,
 }
 
-/// [`extract`] from byte `from` of `html`, calling `f` with each block: heading level and id
-/// (`None` for text), text, and where in `html` its reading started; `f` returns whether to go on.
+/// [`extract`] from byte `from` of `html`, calling `f` with each block: heading level and id as
+/// written in the tag, character references not decoded (`None` for text), text, and where in
+/// `html` its reading started; `f` returns whether to go on.
 ///
 /// A block can be read again on its own from where its reading started: a text block from its
 /// first text, where no heading, `<style>` or `<script>` is open and no text is pending; a heading
 /// from its tag, which ends what came before.
-fn extract_each(
-    html: &str,
+fn extract_each<'h>(
+    html: &'h str,
     from: usize,
     buffers: &mut ExtractBuffers,
-    mut f: impl FnMut(Option<(u8, String)>, &str, usize) -> bool,
+    mut f: impl FnMut(Option<(u8, &'h str)>, &str, usize) -> bool,
 ) {
     let text = &mut buffers.text;
     text.clear();
-    let mut heading: Option<(u8, String)> = None;
+    let mut heading: Option<(u8, &'h str)> = None;
     // The name of the `<style>` or `<script>` being skipped.
     let mut skip: Option<u128> = None;
     // Where the current block's reading started.
     let mut block_at = from;
     let mut at = from;
     // Emit the pending block, if any; `false` when `f` asks to stop.
-    let mut finish = |text: &mut Collapsed, heading: &mut Option<(u8, String)>, block_at: usize| {
-        let go = if let Some(h) = heading.take() {
-            f(Some(h), &text.out, block_at)
-        } else if !text.out.is_empty() {
-            f(None, &text.out, block_at)
-        } else {
-            true
+    let mut finish =
+        |text: &mut Collapsed, heading: &mut Option<(u8, &'h str)>, block_at: usize| {
+            let go = if let Some(h) = heading.take() {
+                f(Some(h), &text.out, block_at)
+            } else if !text.out.is_empty() {
+                f(None, &text.out, block_at)
+            } else {
+                true
+            };
+            text.clear();
+            go
         };
-        text.clear();
-        go
-    };
     while at < html.len() {
         let rest = &html[at..];
         let lt = find_byte(rest.as_bytes(), |b| b == b'<').unwrap_or(rest.len());
@@ -1690,14 +1696,19 @@ mod tag {
     pub const TSPAN: u128 = name_key(b"tspan");
 }
 
-/// The value of attribute `name` in a tag's text (`h2 id="x"`), decoded.
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let pattern = format!(" {name}=\"");
-    let start = tag.find(&pattern)? + pattern.len();
-    let end = tag[start..].find('"')? + start;
-    let mut value = String::new();
-    decode_into(&tag[start..end], &mut value);
-    Some(value)
+/// The value of attribute `name` in a tag's text (`h2 id="x"`), as written.
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let mut from = 0;
+    while let Some(at) = tag[from..].find(name) {
+        let start = from + at;
+        let value = start + name.len() + 2;
+        if tag[..start].ends_with(' ') && tag[start + name.len()..].starts_with("=\"") {
+            let end = tag[value..].find('"')? + value;
+            return Some(&tag[value..end]);
+        }
+        from = start + name.len();
+    }
+    None
 }
 
 /// Text with runs of whitespace made one space and none at either end, made as it comes.

@@ -186,7 +186,7 @@ fn rebuilds_take_diagrams_from_the_cache() {
     let body = "```mermaid\nflowchart LR\n    A[Start] --> B[End]\n```\n";
     let book = Book::new().doc("procedures/p.md", &doc("p-procedure", "P", body));
     book.build();
-    let cache = book.path().join(".policybook-cache");
+    let cache = book.path().join(".policybook-cache/diagrams");
     let entries: Vec<_> = walkdir::WalkDir::new(&cache)
         .into_iter()
         .filter_map(Result::ok)
