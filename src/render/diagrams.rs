@@ -2938,10 +2938,12 @@ fn hsl_to_rgb(h: f64, s: f64, l: f64) -> [f64; 3] {
 /// On-disk cache of rendered SVGs, keyed by SHA-256 of (pipeline + engine version, theme,
 /// id prefix, fallback label, links, source). Safe to share between threads and processes:
 /// entries are written to a temporary file and renamed into place; an entry that is
-/// missing, unreadable or fails its checksum is re-rendered and rewritten.
+/// missing, unreadable or fails its checksum is re-rendered and rewritten. It remembers the
+/// entries it was asked for, so a complete build can remove the rest ([`DiagramCache::prune`]).
 #[derive(Debug, Clone)]
 pub struct DiagramCache {
     dir: PathBuf,
+    used: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 const CACHE_MAGIC: &str = "policybook-diagram-cache-v1";
@@ -2966,7 +2968,38 @@ impl DiagramCache {
     pub fn open(dir: &Path) -> Self {
         DiagramCache {
             dir: dir.to_path_buf(),
+            used: Default::default(),
         }
+    }
+
+    /// Remove the entries no request since [`DiagramCache::open`] asked for: after a complete
+    /// build, the diagrams the handbook no longer has. Only files named like entries are touched.
+    /// Returns how many were removed.
+    pub fn prune(&self) -> std::io::Result<usize> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let used = self
+            .used
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(key) = name.to_str().and_then(|n| n.strip_suffix(".svg")) else {
+                continue;
+            };
+            let is_entry =
+                key.len() == 64 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            if is_entry && !used.contains(key) && entry.file_type()?.is_file() {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// The cache key of a request (hex SHA-256).
@@ -3041,6 +3074,10 @@ impl DiagramCache {
     /// never fatal; errors from rendering are returned (and not cached).
     pub fn get_or_render(&self, req: &DiagramRequest) -> Result<String, DiagramError> {
         let key = Self::key(req);
+        self.used
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key.clone());
         if let Some(svg) = self.read(&key) {
             return Ok(svg);
         }

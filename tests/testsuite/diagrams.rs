@@ -206,3 +206,47 @@ fn rebuilds_take_diagrams_from_the_cache() {
         "re-rendered identically"
     );
 }
+
+#[test]
+fn a_complete_build_removes_the_cache_entries_of_diagrams_that_are_gone() {
+    let flow = |label: &str| format!("```mermaid\nflowchart LR\n    A[{label}] --> B[End]\n```\n");
+    let book = Book::new().doc("procedures/p.md", &doc("p-procedure", "P", &flow("First")));
+    book.build();
+    let cache = book.path().join(".policybook-cache/diagrams");
+    let entries = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let first = entries();
+    assert_eq!(first.len(), 1, "{first:?}");
+    // Files the cache did not make are never removed.
+    std::fs::write(cache.join("notes.txt"), "mine").unwrap();
+    std::fs::write(cache.join("diagram.svg"), "<svg/>").unwrap();
+
+    // A failed build keeps every entry: the diagram may come back when the error is fixed.
+    let broken = format!("{}\nSee [no-such-doc].\n", flow("Second"));
+    let book = book.doc("procedures/p.md", &doc("p-procedure", "P", &broken));
+    assert!(book.build().report.has_errors());
+    assert_eq!(entries().len(), 4, "{:?}", entries());
+
+    let book = book.doc("procedures/p.md", &doc("p-procedure", "P", &flow("Second")));
+    let built = book.build();
+    assert!(problems(&built).is_empty());
+    let after = entries();
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert!(
+        !after.contains(&first[0]),
+        "the old diagram's entry is gone: {after:?}"
+    );
+    assert!(after.contains(&"notes.txt".to_string()) && after.contains(&"diagram.svg".to_string()));
+    assert!(book.site("p-procedure.html").contains("Second"));
+
+    // `check` writes no site and removes nothing.
+    let book = book.doc("procedures/p.md", &doc("p-procedure", "P", &flow("Third")));
+    book.check();
+    assert_eq!(entries().len(), 4, "{:?}", entries());
+}
