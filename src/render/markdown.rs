@@ -247,14 +247,15 @@ impl<'a> Rewriter<'a, '_> {
         if resolved_by_callback && let Label::Document { doc, anchor } = self.cx.index.label(&id) {
             self.reference(doc, anchor, &span);
             let target = &documents[doc];
-            result.push(Event::InlineHtml(
-                format!(
-                    "<a class=\"doc-ref\" href=\"{}\" title=\"{}\">",
-                    escape_attr(&dest_url),
-                    escape_attr(&format!("{} ({})", target.title, target.id))
-                )
-                .into(),
-            ));
+            let mut open = String::with_capacity(48 + dest_url.len() + target.title.len() * 2);
+            open.push_str("<a class=\"doc-ref\" href=\"");
+            escape_attr_into(&dest_url, &mut open);
+            open.push_str("\" title=\"");
+            escape_attr_into(&target.title, &mut open);
+            open.push_str(" (");
+            escape_attr_into(&target.id, &mut open);
+            open.push_str(")\">");
+            result.push(Event::InlineHtml(open.into()));
             if link_type == LinkType::ReferenceUnknown {
                 result.extend(inner);
             } else {
@@ -534,33 +535,48 @@ fn plain_text(events: &[Event]) -> String {
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !c.is_ascii() && c.is_alphanumeric() {
             slug.extend(c.to_lowercase());
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
     }
-    let slug = slug.trim_end_matches('-');
-    if slug.is_empty() {
-        "section".into()
-    } else {
-        slug.to_string()
+    let len = slug.trim_end_matches('-').len();
+    if len == 0 {
+        return "section".into();
     }
+    slug.truncate(len);
+    slug
 }
 
+/// `s` with `& " < > '` escaped for an attribute value.
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    escape_attr_into(s, &mut out);
     out
+}
+
+/// Append `s` to `out` with `& " < > '` escaped for an attribute value; text between them is
+/// copied in one piece.
+pub fn escape_attr_into(s: &str, out: &mut String) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The special characters are ASCII, so `from..i` are character boundaries.
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
 }
 
 /// Percent-encode a content-relative path for use in a URL.
@@ -586,6 +602,18 @@ mod tests {
         assert_eq!(slugify("  Password rules!  "), "password-rules");
         assert_eq!(slugify("Über 9.3 Review"), "über-9-3-review");
         assert_eq!(slugify("???"), "section");
+        assert_eq!(slugify("ΣΙΓΜΑ и Ünïcode—dash"), "σιγμα-и-ünïcode-dash");
+        assert_eq!(slugify("A\u{a0}B"), "a-b", "a non-breaking space separates");
+    }
+
+    #[test]
+    fn attributes_are_escaped_in_runs() {
+        assert_eq!(
+            escape_attr(r#"Tom & "Jerry's" <b>"#),
+            "Tom &amp; &quot;Jerry&#39;s&quot; &lt;b&gt;"
+        );
+        assert_eq!(escape_attr("plain ünïcode"), "plain ünïcode");
+        assert_eq!(escape_attr(""), "");
     }
 
     #[test]
