@@ -2311,4 +2311,45 @@ mod tests {
         assert_eq!(cut("alpha beta gamma", 12), "alpha beta…");
         assert_eq!(cut("short", 12), "short");
     }
+
+    #[test]
+    fn find_byte_finds_the_first() {
+        let hit = |b: u8| (b == b'<') | (b == b'!');
+        for len in 0..100 {
+            for at in (0..len).chain([usize::MAX]) {
+                for second in [None, Some(at.wrapping_add(1)), Some(len.saturating_sub(1))] {
+                    let mut hay = vec![b'x'; len];
+                    if at < len {
+                        hay[at] = b'<';
+                    }
+                    if let Some(s) = second.filter(|&s| s < len) {
+                        hay[s] = b'!';
+                    }
+                    let expected = hay.iter().position(|&b| hit(b));
+                    assert_eq!(find_byte(&hay, hit), expected, "{len} {at} {second:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_pair_finds_the_first() {
+        let hit = |b: u8, next: u8| (b == b'a') & (next == b'b') | (b == b'c') & (next == b' ');
+        for len in 0..110 {
+            for at in (0..len).chain([usize::MAX]) {
+                for pair in [*b"ab", *b"cd", *b"c "] {
+                    let mut hay = vec![b'x'; len];
+                    for (k, &b) in pair.iter().enumerate() {
+                        if let Some(x) = hay.get_mut(at.wrapping_add(k)) {
+                            *x = b;
+                        }
+                    }
+                    let expected = (0..len)
+                        .find(|&i| hit(hay[i], hay.get(i + 1).copied().unwrap_or(b' ')))
+                        .unwrap_or(len);
+                    assert_eq!(find_pair(&hay, hit), expected, "{len} {at} {pair:?}");
+                }
+            }
+        }
+    }
 }
