@@ -11,6 +11,7 @@ pub mod git;
 pub mod history;
 pub mod isms;
 pub mod load;
+pub mod memory;
 pub mod project;
 pub mod render;
 pub mod resolve;

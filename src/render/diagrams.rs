@@ -3081,6 +3081,7 @@ impl DiagramCache {
         if let Some(svg) = self.read(&key) {
             return Ok(svg);
         }
+        crate::memory::purge_promptly();
         let svg = render(req)?;
         let _ = self.write(&key, &svg);
         Ok(svg)
