@@ -1548,6 +1548,17 @@ fn extract_each<'h>(
         }
         let rest = &rest[lt..];
         at += lt;
+        if let Some(s) = skip {
+            // Raw text: only the element's own end tag ends it; any other `<` (`a < b` in a
+            // script) is text, even when a `>` follows later.
+            if rest.starts_with("</") && tag_name(html.as_bytes(), at + 2, rest.len() - 2) == s {
+                at += find_byte(rest.as_bytes(), |b| b == b'>').map_or(rest.len(), |i| i + 1);
+                skip = None;
+            } else {
+                at += 1;
+            }
+            continue;
+        }
         if rest.starts_with("<!--") {
             at = rest.find("-->").map_or(html.len(), |i| at + i + 3);
             continue;
@@ -1566,12 +1577,6 @@ fn extract_each<'h>(
             tag_at + 1 + tag.len() - raw.len(),
             raw.len(),
         );
-        if let Some(s) = skip {
-            if closing && name == s {
-                skip = None;
-            }
-            continue;
-        }
         match name {
             tag::STYLE | tag::SCRIPT if !closing => skip = Some(name),
             tag::H1 | tag::H2 | tag::H3 | tag::H4 | tag::H5 | tag::H6 => {
@@ -2240,6 +2245,21 @@ mod tests {
             assert_eq!(interner.get(n), w);
         }
         assert_eq!(interner.len(), first.len());
+    }
+
+    #[test]
+    fn script_and_style_end_only_at_their_end_tag() {
+        let html = "<p>Before.</p><script>if (a < b && c > d) { s = \"</b> <p>x\"; }\
+            while (i < n) i++;</script><p>After.</p><style>a < b {} </styles> p{}</STYLE ><p>Last <b>word</b>.</p>\
+            <script>unclosed < 1";
+        assert_eq!(
+            extract(html),
+            [
+                Block::Text("Before.".into()),
+                Block::Text("After.".into()),
+                Block::Text("Last word.".into()),
+            ]
+        );
     }
 
     #[test]
