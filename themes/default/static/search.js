@@ -1,4 +1,4 @@
-// policybook search: the index is built at build time into search/*.js (see src/site/search.rs) and
+// policybook search: the index is built at build time into search/*.js (see src/site/search/mod.rs) and
 // loaded here on demand with <script> elements, which work from file:// where fetch does not.
 // Each index file calls one of the registration functions of window.PolicybookSearch.
 (function () {
@@ -50,7 +50,7 @@
     });
   }
 
-  // ---- Words: the same rule as `tokens` in src/site/search.rs. ----
+  // ---- Words: the same rule as `tokens` in src/site/search/mod.rs. ----
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var MAX_TERM_CHARS = 40;
 
