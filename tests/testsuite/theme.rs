@@ -48,36 +48,43 @@ fn a_theme_overrides_templates_and_assets_and_may_loop_over_the_link_lists() {
     assert_eq!(book.site("static/style.css"), "body { color: teal; }\n");
 }
 
+/// Replace the theme's `page.html` with `page_html` and build: the build fails with exit code 2
+/// and leaves the site as it was. Returns what it printed.
+fn failed_build(book: &Book, page_html: &str) -> String {
+    let before = snapshot(&book.path().join("site"));
+    std::fs::write(
+        book.path().join("themes/house/templates/page.html"),
+        page_html,
+    )
+    .unwrap();
+    let out = book.cli(&["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(snapshot(&book.path().join("site")), before, "{stderr}");
+    assert!(!stderr.contains("error: error"), "{stderr}");
+    stderr
+}
+
 #[test]
 fn a_template_error_names_the_template_line_and_column_and_keeps_the_last_site() {
     let book = themed(
         "{% extends \"base.html\" %}\n{% block content %}{{ page.title }}{% endblock content %}\n",
     );
     book.build();
-    let before = snapshot(&book.path().join("site"));
 
     // Found when the theme is loaded: an unknown filter.
-    std::fs::write(
-        book.path().join("themes/house/templates/page.html"),
+    let stderr = failed_build(
+        &book,
         "{% extends \"base.html\" %}\n{% block content %}{{ page.title | shout }}{% endblock content %}\n",
-    )
-    .unwrap();
-    let out = book.cli(&["build"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    );
     assert!(stderr.contains("Unknown filter `shout`"), "{stderr}");
     assert!(stderr.contains("page.html:2:"), "{stderr}");
-    assert_eq!(snapshot(&book.path().join("site")), before);
 
     // Found while rendering: a field the page does not have, with the fields it has.
-    std::fs::write(
-        book.path().join("themes/house/templates/page.html"),
+    let stderr = failed_build(
+        &book,
         "{% extends \"base.html\" %}\n{% block content %}\n{{ page.owner_name }}{% endblock content %}\n",
-    )
-    .unwrap();
-    let out = book.cli(&["build"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    );
     assert!(stderr.contains("template `page.html`"), "{stderr}");
     assert!(stderr.contains("`owner_name` is not defined"), "{stderr}");
     assert!(
@@ -85,6 +92,4 @@ fn a_template_error_names_the_template_line_and_column_and_keeps_the_last_site()
         "lists the fields there are: {stderr}"
     );
     assert!(stderr.contains("page.html:3:"), "{stderr}");
-    assert!(!stderr.contains("error: error"), "{stderr}");
-    assert_eq!(snapshot(&book.path().join("site")), before);
 }
