@@ -558,25 +558,31 @@ pub fn escape_attr(s: &str) -> String {
     out
 }
 
-/// Append `s` to `out` with `& " < > '` escaped for an attribute value; text between them is
-/// copied in one piece.
+/// Append `s` to `out` with `& " < > '` escaped for an attribute value.
 pub fn escape_attr_into(s: &str, out: &mut String) {
+    escape_runs(s, "&#39;", |run| out.push_str(run));
+}
+
+/// `input` with `& < > "` and `'` (as `apostrophe`) escaped, handed to `push` in runs: the text
+/// between special characters goes in one piece. Bodies write `'` as `&#39;`, templates as
+/// `&#x27;`; both are kept so that output stays byte-identical.
+pub fn escape_runs<'a>(input: &'a str, apostrophe: &'a str, mut push: impl FnMut(&'a str)) {
     let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, b) in input.bytes().enumerate() {
         let entity = match b {
             b'&' => "&amp;",
             b'"' => "&quot;",
             b'<' => "&lt;",
             b'>' => "&gt;",
-            b'\'' => "&#39;",
+            b'\'' => apostrophe,
             _ => continue,
         };
         // The special characters are ASCII, so `from..i` are character boundaries.
-        out.push_str(&s[from..i]);
-        out.push_str(entity);
+        push(&input[from..i]);
+        push(entity);
         from = i + 1;
     }
-    out.push_str(&s[from..]);
+    push(&input[from..]);
 }
 
 /// Percent-encode a content-relative path for use in a URL.

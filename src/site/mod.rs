@@ -312,9 +312,9 @@ impl LinkValues {
     /// The links the pages of `pages` show.
     fn for_pages(model: &Model, pages: &[usize]) -> Self {
         let docs = &model.handbook.documents;
+        let graph = model.graph;
         let mut needed = vec![false; docs.len()];
         for &i in pages {
-            let graph = model.graph;
             for &j in graph.outgoing[i].iter().chain(&graph.incoming[i]) {
                 needed[j] = true;
             }

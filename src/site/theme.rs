@@ -136,26 +136,9 @@ pub fn escape_html_into(input: &str, out: &mut String) {
     escape_runs(input, |run| out.push_str(run));
 }
 
-/// `input` with `& < > " '` escaped, as runs handed to `push`: text between special characters
-/// goes in one piece.
-fn escape_runs<'a>(input: &'a str, mut push: impl FnMut(&'a str)) {
-    let bytes = input.as_bytes();
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
-        };
-        // The special characters are ASCII, so `from..i` are character boundaries.
-        push(&input[from..i]);
-        push(entity);
-        from = i + 1;
-    }
-    push(&input[from..]);
+/// `input` HTML-escaped as templates write it (`'` as `&#x27;`), in runs handed to `push`.
+fn escape_runs<'a>(input: &'a str, push: impl FnMut(&'a str)) {
+    crate::render::markdown::escape_runs(input, "&#x27;", push);
 }
 
 /// Tera's message, with the sources it nests and without its own `error: ` prefix (the

@@ -132,7 +132,7 @@ pub(super) fn extract_each<'h>(
                     block_at = at;
                 } else {
                     let level = (name >> 8) as u8 - b'0';
-                    heading = Some((level, attribute(tag, "id").unwrap_or_default()));
+                    heading = Some((level, id_attribute(tag).unwrap_or_default()));
                     // Read from its tag, a heading is read again the same.
                     block_at = tag_at;
                 }
@@ -246,19 +246,12 @@ mod tag {
     pub const TSPAN: u128 = name_key(b"tspan");
 }
 
-/// The value of attribute `name` in a tag's text (`h2 id="x"`), as written.
-fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
-    let mut from = 0;
-    while let Some(at) = tag[from..].find(name) {
-        let start = from + at;
-        let value = start + name.len() + 2;
-        if tag[..start].ends_with(' ') && tag[start + name.len()..].starts_with("=\"") {
-            let end = tag[value..].find('"')? + value;
-            return Some(&tag[value..end]);
-        }
-        from = start + name.len();
-    }
-    None
+/// The value of the `id` attribute in a tag's text (`h2 id="x"`), as written.
+fn id_attribute(tag: &str) -> Option<&str> {
+    const ID: &str = " id=\"";
+    let value = tag.find(ID)? + ID.len();
+    let end = tag[value..].find('"')? + value;
+    Some(&tag[value..end])
 }
 
 /// Text with runs of whitespace made one space and none at either end, made as it comes.
