@@ -5,7 +5,7 @@
 //! drawn SVG. Everything it learns (headings, references, attachments, problems) is returned as data;
 //! it touches no files.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{
@@ -122,6 +122,7 @@ pub fn render(doc: &Document, source: &str, cx: &Context) -> RenderedBody {
         cx,
         out: &mut out,
         slugs: HashSet::new(),
+        next_suffix: HashMap::new(),
         title_skipped: false,
     };
     let events = r.rewrite(events);
@@ -141,6 +142,8 @@ struct Rewriter<'a, 'o> {
     cx: &'a Context<'a>,
     out: &'o mut RenderedBody,
     slugs: HashSet<String>,
+    /// Per heading slug: the next `-N` suffix to try.
+    next_suffix: HashMap<String, usize>,
     title_skipped: bool,
 }
 
@@ -393,11 +396,18 @@ impl<'a> Rewriter<'a, '_> {
             Some(custom) => custom.to_string(),
             None => slugify(&text),
         };
+        // `base`, else the first free `base-N`; each base remembers where its search ended, so
+        // many equal headings cost linear time.
         let mut slug = base.clone();
-        let mut n = 1;
-        while !self.slugs.insert(slug.clone()) {
-            slug = format!("{base}-{n}");
-            n += 1;
+        if !self.slugs.insert(slug.clone()) {
+            let n = self.next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                slug = format!("{base}-{n}");
+                *n += 1;
+                if self.slugs.insert(slug.clone()) {
+                    break;
+                }
+            }
         }
         self.out.headings.push(Heading {
             level: level as u8,
