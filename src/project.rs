@@ -173,7 +173,8 @@ impl Project {
                 return Ok(None);
             }
             if !doc.fields.contains_key("title")
-                && load::first_h1(&text[head..]).unwrap_or_else(|| doc.id.clone()) != doc.title
+                && load::markdown::first_h1(&text[head..]).unwrap_or_else(|| doc.id.clone())
+                    != doc.title
             {
                 return Ok(None); // the title comes from the body's heading, and it changed
             }

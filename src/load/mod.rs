@@ -4,6 +4,7 @@
 //! problem. Nothing here knows about other documents; ids are cross-checked by `resolve`.
 
 pub mod frontmatter;
+pub mod markdown;
 pub mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -321,7 +322,7 @@ fn document(file: FileId, path: String, text: &str, report: &mut Report) -> Opti
     let body_start = fm.body_start;
     let title = title
         .filter(|t| !t.is_empty())
-        .or_else(|| first_h1(&text[body_start..]))
+        .or_else(|| markdown::first_h1(&text[body_start..]))
         .unwrap_or_else(|| id.clone());
 
     let mut valid = true;
@@ -484,30 +485,6 @@ fn type_rank(kind: &str) -> usize {
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
 
-/// The text of the first `# ` heading outside code fences.
-pub fn first_h1(body: &str) -> Option<String> {
-    let mut fence: Option<&str> = None;
-    for line in body.lines() {
-        let trimmed = line.trim_start();
-        if let Some(f) = fence {
-            if trimmed.starts_with(f) {
-                fence = None;
-            }
-            continue;
-        }
-        if trimmed.starts_with("```") {
-            fence = Some("```");
-        } else if trimmed.starts_with("~~~") {
-            fence = Some("~~~");
-        } else if let Some(title) = line.strip_prefix("# ") {
-            let title = title.trim().trim_end_matches('#').trim();
-            let title = title.split(" {#").next().unwrap_or(title).trim();
-            return (!title.is_empty()).then(|| title.to_string());
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,14 +509,5 @@ mod tests {
         assert_eq!(folder_for_kind("policy"), "policies");
         assert_eq!(folder_for_kind("standard"), "standards");
         assert_eq!(kind_label("policy"), "Policies");
-    }
-
-    #[test]
-    fn first_heading_outside_fences() {
-        assert_eq!(
-            first_h1("```\n# not\n```\n## two\n# Real title {#x}\n").as_deref(),
-            Some("Real title")
-        );
-        assert_eq!(first_h1("no heading"), None);
     }
 }

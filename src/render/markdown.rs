@@ -9,25 +9,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{
-    BrokenLink, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+    BrokenLink, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd,
 };
 
 use super::diagrams::{self, DiagramCache, DiagramRequest};
 use crate::diagnostics::{Diagnostic, FileId};
 use crate::load::Document;
+use crate::load::markdown::{options, plain_text};
 use crate::resolve::{Index, Label, Reference, Target};
 
 /// Where a document's attachments are copied, relative to the site root.
 pub const FILES_DIR: &str = "files";
-
-pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Heading {
@@ -387,10 +379,11 @@ impl<'a> Rewriter<'a, '_> {
         result: &mut Vec<Event<'e>>,
     ) {
         let text = plain_text(&inner);
-        let first = !self.title_skipped;
-        self.title_skipped = true;
-        if first && level == HeadingLevel::H1 && text.trim() == self.doc.title {
-            return; // the page template shows the title
+        // The page template shows the title: the first level-1 heading that gives it is not
+        // repeated, wherever it stands.
+        if !self.title_skipped && level == HeadingLevel::H1 && text.trim() == self.doc.title {
+            self.title_skipped = true;
+            return;
         }
         let base = match &id {
             Some(custom) => custom.to_string(),
@@ -527,18 +520,6 @@ impl<'a> Rewriter<'a, '_> {
                 )),
         );
     }
-}
-
-fn plain_text(events: &[Event]) -> String {
-    let mut text = String::new();
-    for e in events {
-        match e {
-            Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            _ => {}
-        }
-    }
-    text
 }
 
 /// A heading's id: lowercase letters and digits, everything else folded into single hyphens.

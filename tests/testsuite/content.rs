@@ -217,3 +217,26 @@ fn a_file_that_is_not_utf8_points_at_the_first_bad_byte() {
     assert_eq!((p.file.as_str(), p.line, p.column), ("content/a.md", 3, 4));
     assert!(p.help.contains("UTF-8"), "{}", p.help);
 }
+
+#[test]
+fn a_title_from_the_first_heading_is_plain_text_and_shown_once() {
+    let book = Book::new()
+        .doc("a.md", "# The `owner` field *matters*\n\nText.\n")
+        .doc("b.md", "Backup policy\n=============\n\nText.\n")
+        .doc(
+            "c.md",
+            "---\nid: c\ntitle: Clear desk\n---\n## Scope\n\n# Clear desk\n\nText.\n",
+        );
+    let built = book.build();
+    assert!(problems(&built).is_empty(), "{:#?}", problems(&built));
+    let a = book.site("a.html");
+    assert!(a.contains("<title>The owner field matters"), "{a}");
+    assert!(!a.contains('`') && !a.contains("*matters*"));
+    assert_eq!(a.matches("<h1").count(), 1, "the heading is not repeated");
+    let b = book.site("b.html");
+    assert!(b.contains("<title>Backup policy"), "setext heading");
+    assert_eq!(b.matches("<h1").count(), 1);
+    let c = book.site("c.html");
+    assert_eq!(c.matches("<h1").count(), 1, "{c}");
+    assert!(c.contains("id=\"scope\""));
+}
