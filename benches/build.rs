@@ -4,6 +4,9 @@
 //! `cargo bench --bench build` (N = 1,000 and 10,000); `cargo bench --bench build -- 2500` for other sizes.
 //! Cold: no diagram cache; warm: the second build reuses it.
 
+// wait4 gives the child's peak memory; std has no safe way to it.
+#![allow(unsafe_code)]
+
 #[path = "corpus.rs"]
 mod corpus;
 
