@@ -67,6 +67,8 @@ pub struct BuildConfig {
     pub cache_dir: PathBuf,
     /// The largest source file (document, `soa.yaml`) read; larger ones are an error.
     pub max_file_size: FileSize,
+    /// Globs (relative to the content folder) of files and folders to leave out.
+    pub exclude: Vec<String>,
 }
 
 /// A size in bytes, written in book.toml as a number of bytes or as text with a unit
@@ -125,6 +127,7 @@ impl Default for BuildConfig {
             theme: "default".into(),
             cache_dir: ".policybook-cache".into(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            exclude: Vec::new(),
         }
     }
 }
@@ -215,7 +218,7 @@ pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                 .label("policybook does not use this key")
                 .help(
                     "known keys: [book] title, organisation, language, description; [build] content-dir, \
-                     output-dir, theme, cache-dir, max-file-size; [isms] soa; [output.html] repository-url, branch, edit-url-template",
+                     output-dir, theme, cache-dir, max-file-size, exclude; [isms] soa; [output.html] repository-url, branch, edit-url-template",
                 ),
         );
     }

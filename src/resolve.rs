@@ -341,6 +341,7 @@ mod tests {
             documents,
             assets: assets.iter().map(|s| s.to_string()).collect(),
             soa: None,
+            skipped: Vec::new(),
         }
     }
 

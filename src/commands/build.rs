@@ -34,6 +34,8 @@ pub struct Built {
     pub diagrams: usize,
     pub output: Option<PathBuf>,
     pub stats: Stats,
+    /// Files and folders of the content folder left out (hidden ones aside), for `-v`.
+    pub skipped: Vec<String>,
 }
 
 /// Run the pipeline. `Err` is for problems outside the content (I/O, a refused output folder).
@@ -60,6 +62,7 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
         sources: Sources::default(),
         output: None,
         stats: Stats::default(),
+        skipped: handbook.skipped.clone(),
     };
     if !options.write {
         built.stats = site::write_site(&model, &project.theme, &site::Discard)?;
@@ -104,6 +107,11 @@ pub fn command(options: Options, format: Format) -> Result<ExitCode, Fatal> {
 fn command_built(options: Options, format: Format) -> Result<(ExitCode, Built), Fatal> {
     let started = Instant::now();
     let built = run(&options)?;
+    if options.verbose {
+        for rel in &built.skipped {
+            eprintln!("left out: {rel} (a README, a name starting with `_`, or `[build] exclude`)");
+        }
+    }
     diagnostics::print(&built.report, &built.sources, format)?;
     let seconds = started.elapsed().as_secs_f64();
     let failed = built.report.has_errors();

@@ -393,7 +393,15 @@ impl<'a> Parser<'a> {
 
     fn wrong_type(&mut self, key: &str, value: &Value, expected: &str) {
         let message = format!("`{key}` should be {expected}, not {}", kind(value));
-        self.error(key, message, format!("write it like `{}`", example(key)));
+        let help = match value {
+            // `owner: [TBD]`: brackets make a YAML list.
+            Value::Array(items) if items.len() == 1 && items[0].is_string() => format!(
+                "`[…]` is a list in YAML; to keep the brackets as text, quote the value: `{key}: \"[{}]\"`",
+                items[0].as_str().unwrap_or_default()
+            ),
+            _ => format!("write it like `{}`", example(key)),
+        };
+        self.error(key, message, help);
     }
 
     /// A free-text field; numbers are accepted (`version: 2.1`), empty text counts as absent.

@@ -4,6 +4,7 @@
 //! problem. Nothing here knows about other documents; ids are cross-checked by `resolve`.
 
 pub mod frontmatter;
+pub mod hints;
 pub mod markdown;
 pub mod read;
 
@@ -58,6 +59,8 @@ pub struct Handbook {
     pub assets: BTreeSet<String>,
     /// The Statement of Applicability data file (`[isms] soa`), if the handbook has one.
     pub soa: Option<FileId>,
+    /// Files and folders left out (relative to the content folder), for `-v`.
+    pub skipped: Vec<String>,
 }
 
 pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<Handbook, Fatal> {
@@ -78,7 +81,8 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
             "put the Markdown documents in `content/`, or set `[build] content-dir` in book.toml",
         ));
     }
-    let (markdown, assets) = walk(&content_dir, report)?;
+    let exclusions = Exclusions::new(&config.build.exclude, report);
+    let (markdown, assets, skipped) = walk(&content_dir, &exclusions, report)?;
 
     // Read and parse in parallel; file ids are assigned in walk order, so they are deterministic.
     let first_id = sources.next_id();
@@ -131,6 +135,19 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
                 &b.id,
             ))
     });
+    for (title, docs) in hints::shared_titles(documents.iter().map(|d| d.title.as_str())) {
+        for &i in &docs {
+            let doc = &documents[i];
+            report.push(
+                Diagnostic::warning(
+                    "shared-title",
+                    format!("{} documents have the title `{title}`", docs.len()),
+                )
+                .at(doc.file, doc.field_span("title"))
+                .help("readers tell documents apart by their titles: give each its own `title:` in the frontmatter, or a first `# heading` that names it"),
+            );
+        }
+    }
     let soa_path = content_dir.join(&config.isms.soa);
     let soa = match read::read(&soa_path, limit.0) {
         Ok(source) => {
@@ -155,6 +172,7 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
         documents,
         assets,
         soa,
+        skipped,
     })
 }
 
@@ -210,19 +228,76 @@ struct Loaded {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// All files under `content_dir`, sorted: Markdown documents and other files. Hidden files and folders
-/// are skipped; symbolic links are followed only when they stay inside the content folder.
-fn walk(content_dir: &Path, report: &mut Report) -> Result<(Vec<String>, BTreeSet<String>), Fatal> {
+/// Files and folders left out of the handbook: hidden ones (`.git`), those starting with `_`
+/// (Docusaurus' `_category_.json`, drafts kept aside), `README.md` files (a folder's notes for
+/// people browsing the repository), and whatever `[build] exclude` matches.
+struct Exclusions {
+    globs: globset::GlobSet,
+}
+
+impl Exclusions {
+    fn new(patterns: &[String], report: &mut Report) -> Self {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            match globset::GlobBuilder::new(pattern).literal_separator(true).build() {
+                Ok(glob) => {
+                    builder.add(glob);
+                }
+                Err(e) => report.push(
+                    Diagnostic::error(
+                        "invalid-config",
+                        format!("book.toml: `[build] exclude` pattern `{pattern}` is not a glob: {e}"),
+                    )
+                    .help("write patterns like `drafts/**` or `**/*.draft.md`, relative to the content folder"),
+                ),
+            }
+        }
+        let globs = builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        Exclusions { globs }
+    }
+
+    /// Whether the file or folder at `rel` (relative, `/`-separated) is left out.
+    fn excludes(&self, name: &str, rel: &str) -> bool {
+        name.starts_with(['.', '_'])
+            || name.eq_ignore_ascii_case("README.md")
+            || self.globs.is_match(rel)
+    }
+}
+
+/// What [`walk`] found: Markdown documents, other files, and what was left out.
+type Walked = (Vec<String>, BTreeSet<String>, Vec<String>);
+
+/// All files under `content_dir`, sorted: Markdown documents and other files, and what
+/// [`Exclusions`] left out. Symbolic links are followed only when they stay inside the content
+/// folder.
+fn walk(
+    content_dir: &Path,
+    exclusions: &Exclusions,
+    report: &mut Report,
+) -> Result<Walked, Fatal> {
     let canonical_root = content_dir
         .canonicalize()
         .map_err(|e| Fatal::io("open", content_dir, e))?;
     let mut markdown = Vec::new();
     let mut assets = BTreeSet::new();
+    let mut skipped = Vec::new();
     let walker = walkdir::WalkDir::new(content_dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let rel = relative_slash_path(e.path().strip_prefix(content_dir).unwrap_or(e.path()));
+            let left_out = exclusions.excludes(&e.file_name().to_string_lossy(), &rel);
+            if left_out && !e.file_name().to_string_lossy().starts_with('.') {
+                skipped.push(rel);
+            }
+            !left_out
+        });
     for entry in walker {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(content_dir).to_path_buf();
@@ -258,7 +333,7 @@ fn walk(content_dir: &Path, report: &mut Report) -> Result<(Vec<String>, BTreeSe
             assets.insert(rel);
         }
     }
-    Ok((markdown, assets))
+    Ok((markdown, assets, skipped))
 }
 
 pub fn relative_slash_path(path: &Path) -> String {
@@ -290,6 +365,17 @@ fn document(file: FileId, path: String, text: &str, report: &mut Report) -> Opti
         .trim_end_matches(".md")
         .to_string();
     let field_span = |key: &str| fm.key_spans.get(key).cloned().unwrap_or(0..0);
+    if fm.fields.is_empty()
+        && let Some(span) = hints::unfenced_frontmatter(&text[fm.body_start..])
+    {
+        let at = fm.body_start;
+        report.push(hints::unfenced_frontmatter_warning().at(file, at + span.start..at + span.end));
+    }
+    for key in fm.fields.keys() {
+        if let Some(ours) = hints::meant_field(key) {
+            report.push(hints::foreign_field(key, ours).at(file, field_span(key)));
+        }
+    }
     let mut text_field = |key: &str| -> Option<String> {
         match fm.fields.get(key)? {
             Value::Null => None,

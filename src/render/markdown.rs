@@ -116,6 +116,7 @@ pub fn render(doc: &Document, source: &str, cx: &Context) -> RenderedBody {
         slugs: HashSet::new(),
         next_suffix: HashMap::new(),
         title_skipped: false,
+        foreign_seen: [false; 3],
     };
     let events = r.rewrite(events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
@@ -137,6 +138,8 @@ struct Rewriter<'a, 'o> {
     /// Per heading slug: the next `-N` suffix to try.
     next_suffix: HashMap<String, usize>,
     title_skipped: bool,
+    /// Which kinds of other tools' syntax were already reported in this document.
+    foreign_seen: [bool; 3],
 }
 
 impl<'a> Rewriter<'a, '_> {
@@ -204,10 +207,42 @@ impl<'a> Rewriter<'a, '_> {
                     let html = self.diagram(&code, &span);
                     result.push(Event::Html(html.into()));
                 }
+                Event::Start(Tag::Paragraph) => {
+                    if let Some((Event::Text(text), _)) = iter.peek() {
+                        self.foreign_syntax(text, &span);
+                    }
+                    result.push(Event::Start(Tag::Paragraph));
+                }
                 other => result.push(other),
             }
         }
         result
+    }
+
+    /// Another tool's block syntax at the start of a paragraph, which policybook would show as
+    /// text: one warning per kind and document, naming `policybook import`.
+    fn foreign_syntax(&mut self, text: &str, span: &Range<usize>) {
+        let (kind, what, format) = if text.starts_with(":::") {
+            (0, "a Docusaurus admonition (`:::note`)", "docusaurus")
+        } else if text.starts_with("!!! ") || text.starts_with("??? ") {
+            (1, "an MkDocs admonition (`!!! note`)", "mkdocs")
+        } else if (text.starts_with("import ") && text.contains(" from "))
+            || text.starts_with("export ")
+        {
+            (2, "an MDX `import`/`export` line", "docusaurus")
+        } else {
+            return;
+        };
+        if std::mem::replace(&mut self.foreign_seen[kind], true) {
+            return;
+        }
+        self.out.diagnostics.push(
+            Diagnostic::warning("foreign-syntax", format!("this is {what}: policybook shows it as text"))
+                .at(self.file, self.file_span(span))
+                .help(format!(
+                    "write a GitHub alert instead (`> [!NOTE]` on its own line, then `> text`), or convert the whole handbook with `policybook import {format}`"
+                )),
+        );
     }
 
     fn file_span(&self, span: &Range<usize>) -> Range<usize> {
@@ -365,7 +400,11 @@ impl<'a> Rewriter<'a, '_> {
             Diagnostic::error("outside-content", format!("{what} `{dest}` points outside the content folder"))
                 .at(self.file, self.file_span(span))
                 .label("the published handbook cannot contain this file")
-                .help("move the file into the content folder and use a relative path, or link with `[doc-id]`"),
+                .help(if dest.starts_with('/') {
+                    "this is a site-absolute link, as Docusaurus and MkDocs write them: write a path relative to this file, or `[doc-id]`; `policybook import docusaurus` converts a whole handbook"
+                } else {
+                    "move the file into the content folder and use a relative path, or link with `[doc-id]`"
+                }),
         );
     }
 

@@ -5,6 +5,7 @@ mod cli;
 mod content;
 mod diagrams;
 mod diff;
+mod foreign;
 mod history;
 mod hostile;
 mod isms;
