@@ -53,7 +53,8 @@ pub struct Live {
     /// What is wrong with the current sources, as text, when something is (the site is then the
     /// last good one): the report's errors, or the failure of the last rebuild.
     pub errors: Option<String>,
-    /// The last rebuild failed, so `project` may be half updated: the next change analyses again.
+    /// The last rebuild failed, so `project` may be half updated: the next change analyses again
+    /// (as it does while there is no site to update).
     stale: bool,
     /// Document pages to render once the errors are fixed.
     pending: BTreeSet<usize>,
@@ -166,7 +167,7 @@ impl Live {
     fn try_apply(&mut self, change: &watch::Change) -> Result<Option<Event>, Fatal> {
         let updated = match change {
             watch::Change::Content { documents, others }
-                if !self.stale && !self.affects_handbook(others) =>
+                if !self.stale && self.has_site() && !self.affects_handbook(others) =>
             {
                 if documents.is_empty() {
                     return Ok(None);

@@ -372,6 +372,13 @@ fn a_first_build_with_errors_answers_every_page_with_them_until_fixed() {
     assert_eq!(status, 200);
     assert!(page.contains("Fixed at last."));
     assert!(page.contains(r#"data-generation="1""#), "{page}");
+    for path in ["/", "/b-policy.html", "/static/style.css", "/print.html"] {
+        assert_eq!(
+            request(port, "GET", path).0,
+            200,
+            "the whole site is built: {path}"
+        );
+    }
 }
 
 #[test]
