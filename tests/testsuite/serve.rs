@@ -532,3 +532,26 @@ fn serve_survives_ten_thousand_identical_headings() {
         false,
     );
 }
+
+#[test]
+fn a_broken_theme_keeps_the_last_good_site_and_is_remembered_until_fixed() {
+    let book = sample();
+    let mut live = Live::start(settings(&book)).unwrap();
+    let before = live.site.get("a-policy.html").cloned();
+    let book = book.file("themes/default/templates/base.html", "{% if %}");
+    let Some(Event::Errors(text)) = live.apply(&Change::Everything) else {
+        panic!("a broken template is reported")
+    };
+    assert!(text.starts_with("error: theme `default`"), "{text}");
+    assert_eq!(
+        live.errors.as_deref(),
+        Some(text.as_str()),
+        "new pages see it too"
+    );
+    assert_eq!(live.site.get("a-policy.html").cloned(), before);
+
+    std::fs::remove_dir_all(book.path().join("themes")).unwrap();
+    assert_eq!(live.apply(&Change::Everything), Some(Event::Reload));
+    assert!(live.errors.is_none());
+    assert_eq!(live.site, full_build(&book));
+}
