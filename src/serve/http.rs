@@ -1,4 +1,5 @@
-//! The HTTP side of `serve`: files from the in-memory site, Server-Sent Events for reloads.
+//! The HTTP side of `serve`: files from the in-memory site (or, until a build succeeds, the errors
+//! page for every page), Server-Sent Events for reloads and errors.
 //!
 //! Only GET and HEAD; a path is looked up in the site's map, so nothing outside the site can be
 //! reached (`..` and its encodings are refused before the lookup anyway); no directory listings.
