@@ -1,4 +1,5 @@
-//! The HTTP side of `serve`: files from the in-memory site, Server-Sent Events for reloads.
+//! The HTTP side of `serve`: files from the in-memory site (or, until a build succeeds, the errors
+//! page for every page), Server-Sent Events for reloads and errors.
 //!
 //! Only GET and HEAD; a path is looked up in the site's map, so nothing outside the site can be
 //! reached (`..` and its encodings are refused before the lookup anyway); no directory listings.
@@ -25,7 +26,16 @@ struct App {
 }
 
 const LIVE_JS: &str = include_str!("live.js");
-const LIVE_TAG: &str = "<script src=\"/__policybook/live.js\"></script>";
+const OVERLAY_CSS: &str = include_str!("overlay.css");
+
+/// What serve adds to every page: the overlay's style and the reload script, which knows the
+/// generation of the site the page came from.
+fn live_tag(generation: u64) -> String {
+    format!(
+        "<link rel=\"stylesheet\" href=\"/__policybook/overlay.css\">\
+         <script src=\"/__policybook/live.js\" data-generation=\"{generation}\"></script>"
+    )
+}
 
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -35,6 +45,7 @@ pub async fn serve(
     let app = Router::new()
         .route("/__policybook/events", get(events_stream))
         .route("/__policybook/live.js", get(live_js))
+        .route("/__policybook/overlay.css", get(overlay_css))
         .route("/__policybook/status", get(status))
         .fallback(file)
         .with_state(App { live, events });
@@ -51,12 +62,21 @@ async fn live_js() -> Response {
         .into_response()
 }
 
-/// `{"errors": "…" | null, "documents": N}`: for tests and tools.
+async fn overlay_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        OVERLAY_CSS,
+    )
+        .into_response()
+}
+
+/// `{"errors": "…" | null, "documents": N, "generation": N}`: for tests and tools.
 async fn status(State(app): State<App>) -> Response {
     let live = app.live.lock().unwrap_or_else(|p| p.into_inner());
     let body = serde_json::json!({
         "errors": live.errors,
         "documents": live.project.handbook.documents.len(),
+        "generation": live.generation,
     });
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -69,17 +89,19 @@ async fn events_stream(
     State(app): State<App>,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<SseEvent, Infallible>>> {
     let receiver = app.events.subscribe();
+    // Every event has data: browsers drop the ones whose data is empty.
     let current = {
         let live = app.live.lock().unwrap_or_else(|p| p.into_inner());
         match &live.errors {
             Some(text) => SseEvent::default().event("errors").data(text),
-            None => SseEvent::default().event("ok").data(""),
+            None => SseEvent::default()
+                .event("ok")
+                .data(live.generation.to_string()),
         }
     };
     let updates = BroadcastStream::new(receiver).filter_map(|event| match event {
-        Ok(Event::Reload) => Some(Ok(SseEvent::default().event("reload").data(""))),
+        Ok(Event::Reload) | Err(_) => Some(Ok(SseEvent::default().event("reload").data("reload"))),
         Ok(Event::Errors(text)) => Some(Ok(SseEvent::default().event("errors").data(text))),
-        Err(_) => Some(Ok(SseEvent::default().event("reload").data(""))),
     });
     Sse::new(tokio_stream::iter([Ok(current)]).chain(updates)).keep_alive(KeepAlive::default())
 }
@@ -153,53 +175,85 @@ async fn file(State(app): State<App>, method: Method, uri: Uri) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return response;
     }
-    let found = site_path(uri.path()).and_then(|path| {
+    let Some(path) = site_path(uri.path()) else {
+        return not_found();
+    };
+    let (found, generation) = {
         let mut live = app.live.lock().unwrap_or_else(|p| p.into_inner());
+        if !live.has_site() {
+            let errors = live.errors.clone().unwrap_or_default();
+            return no_site(&path, &errors, live.generation);
+        }
         if path == "print.html"
-            && let Err(fatal) = live.refresh()
+            && let Some(event) = live.refresh()
         {
-            eprintln!("error: {fatal}");
+            let _ = app.events.send(event);
         }
-        live.site.get(&path).cloned().map(|entry| (path, entry))
-    });
-    let (status, path, entry) = match found {
-        Some((path, entry)) => (StatusCode::OK, path, entry),
-        None => {
-            let live = app.live.lock().unwrap_or_else(|p| p.into_inner());
-            match live.site.get("404.html").cloned() {
-                Some(entry) => (StatusCode::NOT_FOUND, "404.html".to_string(), entry),
-                None => return (StatusCode::NOT_FOUND, "not found").into_response(),
-            }
-        }
+        let found = match live.site.get(&path) {
+            Some(entry) => Some((StatusCode::OK, path, entry.clone())),
+            None => live
+                .site
+                .get("404.html")
+                .map(|entry| (StatusCode::NOT_FOUND, "404.html".to_string(), entry.clone())),
+        };
+        (found, live.generation)
+    };
+    let Some((status, path, entry)) = found else {
+        return not_found();
     };
     let bytes: Vec<u8> = match entry {
         Entry::Bytes(bytes) => bytes.to_vec(),
         Entry::File(from) => match tokio::fs::read(&from).await {
             Ok(bytes) => bytes,
-            Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
+            Err(_) => return not_found(),
         },
     };
     let bytes = if path.ends_with(".html") {
-        inject_live_reload(bytes)
+        inject_live_reload(bytes, generation)
     } else {
         bytes
     };
     let mut response = (status, bytes).into_response();
+    add_headers(&mut response, &path);
+    response
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// While no build has succeeded: every page is the errors (500, for tools; browsers show it and
+/// reload it once the content is fixed), anything else a plain 500.
+fn no_site(path: &str, errors: &str, generation: u64) -> Response {
+    let (body, rel) = if path.ends_with(".html") {
+        let page = super::errors::diagnostics_page(errors, &live_tag(generation));
+        (page, "page.html")
+    } else {
+        (
+            format!("the handbook does not build yet:\n\n{errors}"),
+            "errors.txt",
+        )
+    };
+    let mut response = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
+    add_headers(&mut response, rel);
+    response
+}
+
+fn add_headers(response: &mut Response, path: &str) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&path)),
+        HeaderValue::from_static(content_type(path)),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    response
 }
 
 /// Serve mode only: load the reload script and let it connect back to this server.
-fn inject_live_reload(bytes: Vec<u8>) -> Vec<u8> {
+fn inject_live_reload(bytes: Vec<u8>, generation: u64) -> Vec<u8> {
     let Ok(html) = String::from_utf8(bytes) else {
         return Vec::new();
     };
@@ -208,9 +262,10 @@ fn inject_live_reload(bytes: Vec<u8>) -> Vec<u8> {
         "default-src 'none'; connect-src 'self';",
         1,
     );
+    let tag = live_tag(generation);
     match html.rfind("</body>") {
-        Some(at) => format!("{}{LIVE_TAG}\n{}", &html[..at], &html[at..]).into_bytes(),
-        None => format!("{html}{LIVE_TAG}").into_bytes(),
+        Some(at) => format!("{}{tag}\n{}", &html[..at], &html[at..]).into_bytes(),
+        None => format!("{html}{tag}").into_bytes(),
     }
 }
 
@@ -250,8 +305,11 @@ mod tests {
     fn live_reload_is_injected_before_body_end() {
         let html = b"<meta content=\"default-src 'none'; script-src 'self'\"><body>x</body></html>"
             .to_vec();
-        let out = String::from_utf8(inject_live_reload(html)).unwrap();
+        let out = String::from_utf8(inject_live_reload(html, 7)).unwrap();
         assert!(out.contains("connect-src 'self'"));
-        assert!(out.contains("x<script src=\"/__policybook/live.js\"></script>\n</body>"));
+        assert!(out.contains(
+            "x<link rel=\"stylesheet\" href=\"/__policybook/overlay.css\">\
+             <script src=\"/__policybook/live.js\" data-generation=\"7\"></script>\n</body>"
+        ));
     }
 }

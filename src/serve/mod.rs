@@ -4,18 +4,24 @@
 //! Each change gets the cheapest correct rebuild: an edit to a document's body re-renders that
 //! document and the pages whose backlinks it changed; anything else (frontmatter, new or deleted
 //! files, the theme, `book.toml`) analyses the handbook again. A broken edit keeps the last good site
-//! and shows the diagnostics in the browser; the server never exits because of content.
+//! and shows the diagnostics in the browser; the server never exits because of content. A rebuild
+//! that fails outside the content (a template, a file that cannot be read) or panics (a bug in
+//! policybook or a library) is caught the same way: the last good site stays, the error is shown,
+//! and the next change analyses everything again.
 
+mod errors;
 mod http;
 mod site;
 pub mod watch;
 
+use std::any::Any;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::diagnostics::{self, Fatal, Format, Report, Severity};
+use crate::diagnostics::{self, Fatal, Format, Report};
 use crate::project::{Project, Settings};
 pub use site::{Entry, MemorySite};
 
@@ -38,11 +44,18 @@ pub enum Event {
 /// The live state: the analysed handbook and the last good site built from it.
 pub struct Live {
     pub project: Project,
+    /// The last good site; empty until a build succeeds.
     pub site: MemorySite,
+    /// Counts the sites built, so a page can tell whether it shows the current one (0: none yet).
+    pub generation: u64,
     /// Every diagnostic of the current sources.
     pub report: Report,
-    /// The report's errors as text, when there are any (the site is then the last good one).
+    /// What is wrong with the current sources, as text, when something is (the site is then the
+    /// last good one): the report's errors, or the failure of the last rebuild.
     pub errors: Option<String>,
+    /// The last rebuild failed, so `project` may be half updated: the next change analyses again
+    /// (as it does while there is no site to update).
+    stale: bool,
     /// Document pages to render once the errors are fixed.
     pending: BTreeSet<usize>,
     pending_attachments: bool,
@@ -62,21 +75,51 @@ pub enum Rebuild {
 }
 
 impl Live {
-    /// Analyse and build everything.
+    /// Analyse and build everything. `Err` only when the handbook cannot be analysed at all (no
+    /// `book.toml`, no content folder, a broken theme); content errors and a failing first build
+    /// give a `Live` without a site, whose [`Live::errors`] say why.
     pub fn start(settings: Settings) -> Result<Live, Fatal> {
-        let project = Project::analyse(settings)?;
+        let project = match catch_unwind(AssertUnwindSafe(|| Project::analyse(settings))) {
+            Ok(project) => project?,
+            Err(panic) => return Err(Fatal::new(internal_error(panic.as_ref()))),
+        };
         let mut live = Live {
             site: MemorySite::default(),
+            generation: 0,
             project,
             report: Report::default(),
             errors: None,
+            stale: false,
             pending: BTreeSet::new(),
             pending_attachments: false,
             print_stale: false,
             last: Rebuild::Full,
         };
-        live.rebuild_all()?;
+        live.guarded(|live| live.rebuild_all().map(|()| None));
         Ok(live)
+    }
+
+    /// Whether a build has succeeded, so there are pages to serve.
+    pub fn has_site(&self) -> bool {
+        self.generation > 0
+    }
+
+    /// Run a step of a rebuild so that whatever it does, the server goes on: a `Fatal` or a panic
+    /// becomes the errors shown (and `Event::Errors`), the last good site stays, and the next change
+    /// analyses everything again. No panic reaches the caller, so no lock held around this is
+    /// poisoned.
+    fn guarded(
+        &mut self,
+        step: impl FnOnce(&mut Live) -> Result<Option<Event>, Fatal>,
+    ) -> Option<Event> {
+        let failure = match catch_unwind(AssertUnwindSafe(|| step(self))) {
+            Ok(Ok(event)) => return event,
+            Ok(Err(fatal)) => format!("error: {fatal}"),
+            Err(panic) => format!("error: {}", internal_error(panic.as_ref())),
+        };
+        self.stale = true;
+        self.errors = Some(failure.clone());
+        Some(Event::Errors(failure))
     }
 
     /// Collect the current diagnostics; `true` when there are no errors, so the site may change.
@@ -85,7 +128,7 @@ impl Live {
         self.errors = self
             .report
             .has_errors()
-            .then(|| render_report(&self.report, &self.project));
+            .then(|| errors::render_report(&self.report, &self.project));
         self.errors.is_none()
     }
 
@@ -93,27 +136,39 @@ impl Live {
         if !self.judge() {
             return Ok(());
         }
+        test_hook::panic_if_marked(&self.project);
         self.site = MemorySite::build(&self.project)?;
+        self.generation += 1;
         self.pending.clear();
         self.pending_attachments = false;
+        self.print_stale = false;
         Ok(())
     }
 
     /// Bring the pages that lag behind (the print page) up to date; a no-op while there are errors
     /// (the print page of the last good state is then served). Called when the print page is
-    /// requested, so edits are not slowed down by re-assembling every document.
-    pub fn refresh(&mut self) -> Result<(), Fatal> {
-        if self.print_stale && self.errors.is_none() {
-            self.site.refresh_print(&self.project)?;
-            self.print_stale = false;
-        }
-        Ok(())
+    /// requested, so edits are not slowed down by re-assembling every document. Returns what to
+    /// tell open pages if that fails.
+    pub fn refresh(&mut self) -> Option<Event> {
+        self.guarded(|live| {
+            if live.print_stale && live.errors.is_none() {
+                live.site.refresh_print(&live.project)?;
+                live.print_stale = false;
+            }
+            Ok(None)
+        })
     }
 
     /// Apply a batch of changes. Returns what to tell open pages, if anything changed.
-    pub fn apply(&mut self, change: &watch::Change) -> Result<Option<Event>, Fatal> {
+    pub fn apply(&mut self, change: &watch::Change) -> Option<Event> {
+        self.guarded(|live| live.try_apply(change))
+    }
+
+    fn try_apply(&mut self, change: &watch::Change) -> Result<Option<Event>, Fatal> {
         let updated = match change {
-            watch::Change::Content { documents, others } if !self.affects_handbook(others) => {
+            watch::Change::Content { documents, others }
+                if !self.stale && self.has_site() && !self.affects_handbook(others) =>
+            {
                 if documents.is_empty() {
                     return Ok(None);
                 }
@@ -125,6 +180,7 @@ impl Live {
             None => {
                 let settings = self.project.settings.clone();
                 self.project = Project::analyse(settings)?;
+                self.stale = false;
                 self.rebuild_all()?;
                 self.last = Rebuild::Full;
             }
@@ -135,10 +191,12 @@ impl Live {
                 self.pending.extend(updated.pages);
                 self.pending_attachments |= updated.attachments;
                 if self.judge() {
+                    test_hook::panic_if_marked(&self.project);
                     let pages = std::mem::take(&mut self.pending);
                     let attachments = std::mem::take(&mut self.pending_attachments);
                     self.site
                         .update_documents(&self.project, pages, attachments)?;
+                    self.generation += 1;
                     self.print_stale = true;
                 }
             }
@@ -164,34 +222,43 @@ impl Live {
     }
 }
 
-/// The diagnostics as the terminal shows them, without colour, for the browser overlay.
-fn render_report(report: &Report, project: &Project) -> String {
-    let mut text = String::new();
-    for d in &report.diagnostics {
-        if d.severity != Severity::Error {
-            continue;
+/// What a caught panic is reported as.
+fn internal_error(panic: &(dyn Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    format!(
+        "internal error while rebuilding: {message}; please report it, \
+         with the file you saved"
+    )
+}
+
+/// A way for tests to make a rebuild panic as a bug in a library would, in debug builds only: with
+/// `POLICYBOOK_TEST_PANIC` set in the environment, a rebuild of sources that contain
+/// `POLICYBOOK-TEST-PANIC` panics after the handbook was analysed and before the site is written.
+mod test_hook {
+    use crate::project::Project;
+
+    #[cfg(debug_assertions)]
+    pub fn panic_if_marked(project: &Project) {
+        const MARKER: &str = "POLICYBOOK-TEST-PANIC";
+        if std::env::var_os("POLICYBOOK_TEST_PANIC").is_none() {
+            return;
         }
-        let r = diagnostics::resolve(&project.sources, d);
-        let place = match (&r.file, r.line, r.column) {
-            (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
-            (Some(f), _, _) => format!("{f}: "),
-            _ => String::new(),
-        };
-        text.push_str(&format!("{place}error: {}\n", r.message));
-        if let (Some(line), Some(loc)) = (r.line, &d.location) {
-            let source = project.sources.get(loc.file);
-            let span = source.line_span(line);
-            text.push_str(&format!("    {}\n", &source.text[span]));
+        let marked = project
+            .handbook
+            .documents
+            .iter()
+            .any(|d| project.sources.get(d.file).text.contains(MARKER));
+        if marked {
+            panic!("the test hook found {MARKER}");
         }
-        if let Some(help) = r.help {
-            text.push_str(&format!("    help: {help}\n"));
-        }
-        text.push('\n');
     }
-    if let Some(summary) = diagnostics::summary(report) {
-        text.push_str(&summary);
-    }
-    text
+
+    #[cfg(not(debug_assertions))]
+    pub fn panic_if_marked(_: &Project) {}
 }
 
 /// `policybook serve`.
@@ -233,16 +300,10 @@ pub fn run(options: ServeOptions) -> Result<std::process::ExitCode, Fatal> {
         for change in watcher {
             let started = Instant::now();
             let mut live = live_for_watch.lock().unwrap_or_else(|p| p.into_inner());
-            match live.apply(&change) {
-                Ok(None) => {}
-                Ok(Some(event)) => {
-                    let _ = sender.send(event);
-                    print_state(&live, started);
-                }
-                Err(fatal) => {
-                    eprintln!("error: {fatal}");
-                    let _ = sender.send(Event::Errors(fatal.to_string()));
-                }
+            if let Some(event) = live.apply(&change) {
+                let _ = sender.send(event);
+                // Printing must not end the watching either.
+                let _ = catch_unwind(AssertUnwindSafe(|| print_state(&live, started)));
             }
         }
     });
@@ -253,7 +314,12 @@ pub fn run(options: ServeOptions) -> Result<std::process::ExitCode, Fatal> {
 fn print_state(live: &Live, started: Instant) {
     let ms = started.elapsed().as_secs_f64() * 1e3;
     match &live.errors {
-        Some(text) => eprintln!("{text}\nthe last good site is still being served ({ms:.0} ms)"),
+        Some(text) if live.has_site() => {
+            eprintln!("{text}\nthe last good site is still being served ({ms:.0} ms)")
+        }
+        Some(text) => eprintln!(
+            "{text}\nno site yet: every page shows these errors until a save fixes them ({ms:.0} ms)"
+        ),
         None => {
             let how = match live.last {
                 Rebuild::Full => "rebuilt everything".to_string(),

@@ -80,11 +80,15 @@ impl MemorySite {
             documents.into_iter().collect::<Vec<_>>(),
         )?;
         if attachments {
-            self.files
-                .retain(|path, _| !path.starts_with(crate::render::markdown::FILES_DIR));
             site::write_assets(&model, &project.theme, &collect)?;
         }
-        self.files.extend(collect.into_files());
+        // Everything is written before anything is replaced, so a failure leaves the site as it was.
+        let written = collect.into_files();
+        if attachments {
+            self.files
+                .retain(|path, _| !path.starts_with(crate::render::markdown::FILES_DIR));
+        }
+        self.files.extend(written);
         Ok(())
     }
 

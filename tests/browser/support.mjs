@@ -11,7 +11,7 @@ import { chromium } from "playwright-core";
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const ARTIFACTS = path.join(REPO, "tests/browser/artifacts");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const BINARY = process.env.POLICYBOOK_BIN || path.join(REPO, "target/debug/policybook");
+export const BINARY = process.env.POLICYBOOK_BIN || path.join(REPO, "target/debug/policybook");
 // Every wait is bounded.
 export const TIMEOUT = 15000;
 
