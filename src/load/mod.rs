@@ -272,11 +272,7 @@ type Walked = (Vec<String>, BTreeSet<String>, Vec<String>);
 /// All files under `content_dir`, sorted: Markdown documents and other files, and what
 /// [`Exclusions`] left out. Symbolic links are followed only when they stay inside the content
 /// folder.
-fn walk(
-    content_dir: &Path,
-    exclusions: &Exclusions,
-    report: &mut Report,
-) -> Result<Walked, Fatal> {
+fn walk(content_dir: &Path, exclusions: &Exclusions, report: &mut Report) -> Result<Walked, Fatal> {
     let canonical_root = content_dir
         .canonicalize()
         .map_err(|e| Fatal::io("open", content_dir, e))?;

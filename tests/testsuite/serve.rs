@@ -484,7 +484,6 @@ fn alias_bomb() -> String {
 }
 
 #[test]
-#[ignore = "needs the YAML limits from main"]
 fn serve_survives_frontmatter_nested_20000_levels_deep() {
     // Compact block sequences (`- - - …`): 20,000 levels in 40 kB.
     let nested = format!("x:\n{}deep\n", "- ".repeat(20_000));
@@ -492,7 +491,6 @@ fn serve_survives_frontmatter_nested_20000_levels_deep() {
 }
 
 #[test]
-#[ignore = "needs the YAML limits from main"]
 fn serve_survives_an_alias_bomb_in_frontmatter() {
     survives(
         "policies/a-policy.md",
@@ -502,7 +500,6 @@ fn serve_survives_an_alias_bomb_in_frontmatter() {
 }
 
 #[test]
-#[ignore = "needs the YAML limits from main"]
 fn serve_survives_an_alias_bomb_in_the_soa() {
     survives(
         "soa.yaml",
