@@ -98,27 +98,33 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
             let display = content_prefix.join(&rel);
             let mut local = Report::default();
             let (text, problem) = source_text(file, source, limit);
+            let mut rejected = None;
             let document = match problem {
                 Some(problem) => {
                     local.push(problem);
                     None
                 }
-                None => document(file, rel, &text, &mut local),
+                None => document(file, rel, &text, &mut local, &mut rejected),
             };
             Ok(Loaded {
                 source: SourceFile::new(display, text),
                 document,
                 diagnostics: local.diagnostics,
+                rejected,
             })
         })
         .collect();
     let mut documents = Vec::new();
+    let mut rejected = Vec::new();
     for loaded in loaded {
         let loaded = loaded?;
         sources.push(loaded.source);
         documents.extend(loaded.document);
         report.extend(loaded.diagnostics);
+        rejected.extend(loaded.rejected);
     }
+    let taken: BTreeSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
+    report.extend(rejected.into_iter().map(|r| r.into_diagnostic(&taken)));
     documents.sort_by(|a, b| {
         (
             type_rank(&a.kind),
@@ -226,6 +232,42 @@ struct Loaded {
     source: SourceFile,
     document: Option<Document>,
     diagnostics: Vec<Diagnostic>,
+    rejected: Option<Rejected>,
+}
+
+/// A document refused for its id. Its help names a new id that no other document has, so it is
+/// written once every document is loaded.
+struct Rejected {
+    diagnostic: Diagnostic,
+    why: &'static str,
+    suggestion: String,
+    from_file_name: bool,
+    /// Relative to the content folder.
+    path: String,
+}
+
+impl Rejected {
+    fn into_diagnostic(self, taken: &BTreeSet<&str>) -> Diagnostic {
+        let mut id = self.suggestion.clone();
+        let mut n = 2;
+        while taken.contains(id.as_str()) || RESERVED_IDS.contains(&id.as_str()) {
+            id = format!("{}-{n}", self.suggestion);
+            n += 1;
+        }
+        let rename = if self.from_file_name {
+            let folder = self.path.rsplit_once('/').map_or("", |(f, _)| f);
+            let sep = if folder.is_empty() { "" } else { "/" };
+            format!(
+                "rename the file to `{folder}{sep}{id}.md` or add `id: {id}` to its frontmatter"
+            )
+        } else {
+            format!("write `id: {id}`")
+        };
+        self.diagnostic.help(format!(
+            "{}: {rename}; if it is not a handbook document, leave it out with `[build] exclude = [\"{}\"]` in book.toml or a name starting with `_`",
+            self.why, self.path
+        ))
+    }
 }
 
 /// Files and folders left out of the handbook: hidden ones (`.git`), those starting with `_`
@@ -342,7 +384,13 @@ pub fn relative_slash_path(path: &Path) -> String {
         .join("/")
 }
 
-fn document(file: FileId, path: String, text: &str, report: &mut Report) -> Option<Document> {
+fn document(
+    file: FileId,
+    path: String,
+    text: &str,
+    report: &mut Report,
+    rejected: &mut Option<Rejected>,
+) -> Option<Document> {
     let fm = match frontmatter::split(text) {
         Ok(fm) => fm,
         Err(e) => {
@@ -415,30 +463,30 @@ fn document(file: FileId, path: String, text: &str, report: &mut Report) -> Opti
         } else {
             "the file name"
         };
-        report.push(
-            Diagnostic::error(
+        *rejected = Some(Rejected {
+            diagnostic: Diagnostic::error(
                 "invalid-id",
                 format!("invalid document id `{id}` (from {origin})"),
             )
-            .at(file, id_span.clone())
-            .help(format!(
-                "ids are lowercase words joined by hyphens, like `access-control-policy`; try `{}`",
-                suggest_id(&id)
-            )),
-        );
+            .at(file, id_span.clone()),
+            why: "ids are lowercase words joined by hyphens, like `access-control-policy`",
+            suggestion: suggest_id(&id),
+            from_file_name: !fm.fields.contains_key("id"),
+            path: path.clone(),
+        });
     } else if RESERVED_IDS.contains(&id.as_str()) {
         valid = false;
-        report.push(
-            Diagnostic::error(
+        *rejected = Some(Rejected {
+            diagnostic: Diagnostic::error(
                 "reserved-id",
                 format!("`{id}` is reserved for a page the site generates"),
             )
-            .at(file, id_span)
-            .help(format!(
-                "choose another id, e.g. `{id}-document`; reserved ids: {}",
-                RESERVED_IDS.join(", ")
-            )),
-        );
+            .at(file, id_span),
+            why: "the site's own pages use index, 404 and print",
+            suggestion: format!("{id}-document"),
+            from_file_name: !fm.fields.contains_key("id"),
+            path: path.clone(),
+        });
     }
     if !is_valid_id(&kind) {
         report.push(

@@ -103,7 +103,7 @@ fn invalid_and_reserved_ids_are_rejected() {
     let p = single_problem(&book.build());
     assert_eq!(p.code, "invalid-id");
     assert_eq!(p.line, 2);
-    assert!(p.help.contains("`access-policy`"), "{}", p.help);
+    assert!(p.help.contains("`id: access-policy`"), "{}", p.help);
 
     let book = Book::new().doc("index.md", "# Home\n");
     let p = single_problem(&book.build());
@@ -239,4 +239,31 @@ fn a_title_from_the_first_heading_is_plain_text_and_shown_once() {
     let c = book.site("c.html");
     assert_eq!(c.matches("<h1").count(), 1, "{c}");
     assert!(c.contains("id=\"scope\""));
+}
+
+#[test]
+fn a_refused_id_suggests_a_free_id_and_how_to_leave_the_file_out() {
+    let book = Book::new()
+        .doc("index.md", "# Home\n")
+        .doc("policies/index-document.md", "# Taken\n");
+    let p = single_problem(&book.build());
+    assert_eq!(p.code, "reserved-id");
+    assert!(
+        p.help
+            .contains("rename the file to `index-document-2.md` or add `id: index-document-2`"),
+        "{}",
+        p.help
+    );
+    assert!(
+        p.help.contains("`[build] exclude = [\"index.md\"]`"),
+        "{}",
+        p.help
+    );
+
+    let book = Book::new()
+        .doc("policies/a.md", &doc("Access_Policy", "A", "x"))
+        .doc("policies/b.md", &doc("access-policy", "B", "y"));
+    let p = single_problem(&book.build());
+    assert_eq!(p.code, "invalid-id");
+    assert!(p.help.contains("write `id: access-policy-2`"), "{}", p.help);
 }
