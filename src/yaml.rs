@@ -91,6 +91,8 @@ pub struct Entry {
     /// The key as written (quotes included), in bytes of the text.
     pub key_span: Range<usize>,
     pub value: Option<Scalar>,
+    /// When the value is a sequence: its scalar items, in order (`controls: [A.5.1, A.8.5]`).
+    pub items: Vec<Scalar>,
 }
 
 /// A scalar value: its text after unquoting, and whether it was written without quotes (and so
@@ -294,6 +296,16 @@ impl Pass<'_> {
         frame.child_height = frame.child_height.max(size.height);
         if !frame.mapping {
             frame.next_item += 1;
+            // A scalar item of a sequence that is a key's own value.
+            if let (Some(owner), None, Some((text, style, span))) =
+                (frame.owner, frame.item, scalar)
+            {
+                self.outline.entries[owner].items.push(Scalar {
+                    text,
+                    plain: style == TScalarStyle::Plain,
+                    span,
+                });
+            }
             return;
         }
         if frame.expect_key {
@@ -307,6 +319,7 @@ impl Pass<'_> {
                     key,
                     key_span,
                     value: None,
+                    items: Vec::new(),
                 });
                 frame.pending_key = Some(self.outline.entries.len() - 1);
             }
@@ -446,6 +459,23 @@ mod tests {
                 .unwrap()
                 .reads_as_number()
         );
+    }
+
+    #[test]
+    fn scalar_items_of_a_sequence_value_have_spans() {
+        let text = "controls: [A.05.01, \"A5.1\"]\nclauses:\n  - 9.3\n  - [nested]\n";
+        let outline = outline(text, LIMITS).unwrap();
+        let controls = &outline.top("controls").unwrap().items;
+        assert_eq!(controls.len(), 2);
+        assert_eq!(
+            &text[controls[0].span.start..controls[0].span.start + 7],
+            "A.05.01"
+        );
+        assert!(controls[0].plain && !controls[1].plain);
+        assert_eq!(controls[1].text, "A5.1");
+        let clauses = &outline.top("clauses").unwrap().items;
+        assert_eq!(clauses.len(), 1, "items of nested lists are not the key's");
+        assert_eq!(&text[clauses[0].span.clone()], "9.3");
     }
 
     #[test]
