@@ -141,18 +141,28 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
                 &b.id,
             ))
     });
+    // One warning per shared title, at its first document, naming the others.
     for (title, docs) in hints::shared_titles(documents.iter().map(|d| d.title.as_str())) {
-        for &i in &docs {
-            let doc = &documents[i];
-            report.push(
-                Diagnostic::warning(
-                    "shared-title",
-                    format!("{} documents have the title `{title}`", docs.len()),
-                )
-                .at(doc.file, doc.field_span("title"))
-                .help("readers tell documents apart by their titles: give each its own `title:` in the frontmatter, or a first `# heading` that names it"),
-            );
-        }
+        let first = &documents[docs[0]];
+        let others: Vec<&str> = docs[1..]
+            .iter()
+            .map(|&i| documents[i].path.as_str())
+            .collect();
+        let listed = if others.len() <= 5 {
+            others.join(", ")
+        } else {
+            format!("{} and {} more", others[..5].join(", "), others.len() - 5)
+        };
+        report.push(
+            Diagnostic::warning(
+                "shared-title",
+                format!("{} documents have the title `{title}`", docs.len()),
+            )
+            .at(first.file, first.field_span("title"))
+            .help(format!(
+                "readers tell documents apart by their titles: give each its own `title:` in the frontmatter, or a first `# heading` that names it; the others: {listed}"
+            )),
+        );
     }
     let soa_path = content_dir.join(&config.isms.soa);
     let soa = match read::read(&soa_path, limit.0) {

@@ -37,7 +37,7 @@ fn other_tools_fields_get_a_did_you_mean_at_their_line() {
 }
 
 #[test]
-fn a_title_shared_by_documents_is_a_warning_on_each() {
+fn a_title_shared_by_documents_is_one_warning_naming_the_others() {
     let book = Book::new()
         .doc("a.md", "# Purpose and Scope\n\nA.\n")
         .doc("b.md", "# Purpose and Scope\n\nB.\n")
@@ -48,7 +48,8 @@ fn a_title_shared_by_documents_is_a_warning_on_each() {
         .filter(|p| p.code == "shared-title")
         .map(|p| p.file.as_str())
         .collect();
-    assert_eq!(shared, ["content/a.md", "content/b.md"], "{all:#?}");
+    assert_eq!(shared, ["content/a.md"], "one warning per title: {all:#?}");
+    assert!(all[0].help.ends_with("the others: b.md"), "{}", all[0].help);
     assert!(
         all[0]
             .message
