@@ -26,15 +26,22 @@ pub struct Isms {
     /// Per document, in document order.
     pub controls: Vec<DocumentControl>,
     pub soa: Soa,
-    /// Annex A control id → documents (not retired) that implement it; every control has an entry.
+    /// Annex A control id → documents in force ([`DocumentControl::in_force`]) that implement it;
+    /// every control has an entry.
     pub implemented_by: BTreeMap<&'static str, Vec<usize>>,
-    /// Clause id → documents (not retired) that address it; every clause has an entry.
+    /// Annex A control id → drafts and documents in review that list it: they implement nothing
+    /// until approved. Every control has an entry.
+    pub implemented_in_drafts: BTreeMap<&'static str, Vec<usize>>,
+    /// Clause id → documents in force that address it; every clause has an entry.
     pub addressed_by: BTreeMap<&'static str, Vec<usize>>,
+    /// Clause id → drafts and documents in review that address it; every clause has an entry.
+    pub addressed_in_drafts: BTreeMap<&'static str, Vec<usize>>,
     /// Per document: the documents that supersede it.
     pub superseded_by: Vec<Vec<usize>>,
 }
 
 impl Isms {
+    /// Not retired.
     pub fn is_active(&self, doc: usize) -> bool {
         self.controls[doc].status != Some(Status::Retired)
     }
@@ -79,32 +86,50 @@ pub fn analyse(
         }
     }
 
-    let active = |i: &usize| controls[*i].status != Some(Status::Retired);
-    let mut implemented_by: BTreeMap<&'static str, Vec<usize>> = catalogue()
-        .controls()
-        .iter()
-        .map(|c| (c.id, Vec::new()))
-        .collect();
-    let mut addressed_by: BTreeMap<&'static str, Vec<usize>> = catalogue()
-        .clauses()
-        .iter()
-        .map(|c| (c.id, Vec::new()))
-        .collect();
+    // Only documents in force implement a control or address a clause; drafts and documents in
+    // review are kept apart to show what waits for approval; retired ones count for nothing.
+    let by_control = || -> BTreeMap<&'static str, Vec<usize>> {
+        catalogue()
+            .controls()
+            .iter()
+            .map(|c| (c.id, Vec::new()))
+            .collect()
+    };
+    let by_clause = || -> BTreeMap<&'static str, Vec<usize>> {
+        catalogue()
+            .clauses()
+            .iter()
+            .map(|c| (c.id, Vec::new()))
+            .collect()
+    };
+    let (mut implemented_by, mut implemented_in_drafts) = (by_control(), by_control());
+    let (mut addressed_by, mut addressed_in_drafts) = (by_clause(), by_clause());
     for (i, control) in controls.iter().enumerate() {
-        if !active(&i) {
-            continue;
-        }
+        let (implemented, addressed) = match control.status {
+            None | Some(Status::Approved) => (&mut implemented_by, &mut addressed_by),
+            Some(Status::Draft | Status::InReview) => {
+                (&mut implemented_in_drafts, &mut addressed_in_drafts)
+            }
+            Some(Status::Retired) => continue,
+        };
         for id in &control.controls {
-            if let Some(docs) = implemented_by.get_mut(id.as_str()) {
+            if let Some(docs) = implemented.get_mut(id.as_str()) {
                 docs.push(i);
             }
         }
         for id in &control.clauses {
-            if let Some(docs) = addressed_by.get_mut(id.as_str()) {
+            if let Some(docs) = addressed.get_mut(id.as_str()) {
                 docs.push(i);
             }
         }
     }
+    diagnostics.extend(uncontrolled_documents(handbook, &controls));
+    diagnostics.extend(clauses_only_in_drafts(
+        handbook,
+        &controls,
+        &addressed_by,
+        &addressed_in_drafts,
+    ));
 
     let soa = match handbook.soa {
         Some(file) => {
@@ -112,12 +137,28 @@ pub fn analyse(
             diagnostics.extend(problems);
             soa
         }
-        None => Soa::default(),
+        None => {
+            diagnostics.extend(missing_soa(handbook, &controls));
+            Soa::default()
+        }
     };
     if let Some(file) = soa.file {
         for (id, entry) in &soa.entries {
             let docs = &implemented_by[id.as_str()];
-            if entry.applicable && docs.is_empty() {
+            let drafts = &implemented_in_drafts[id.as_str()];
+            if entry.applicable && docs.is_empty() && !drafts.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "soa-gap",
+                        format!(
+                            "{id} is applicable, but only drafts implement it: {}",
+                            with_status(handbook, &controls, drafts)
+                        ),
+                    )
+                    .at(file, entry.span.clone())
+                    .help("a draft or a document in review implements nothing until it is approved: approve it (`status: approved`), or add the control to a document in force"),
+                );
+            } else if entry.applicable && docs.is_empty() {
                 diagnostics.push(
                     Diagnostic::warning("soa-gap", format!("{id} is applicable, but no document implements it"))
                         .at(file, entry.span.clone())
@@ -145,7 +186,9 @@ pub fn analyse(
         controls,
         soa,
         implemented_by,
+        implemented_in_drafts,
         addressed_by,
+        addressed_in_drafts,
         superseded_by,
     };
     (isms, diagnostics)
@@ -187,6 +230,152 @@ fn document_control(doc: &Document, today: Date) -> (DocumentControl, Vec<Diagno
         );
     }
     (control, diagnostics)
+}
+
+/// `` `a` (draft), `b` (in-review) ``
+fn with_status(handbook: &Handbook, controls: &[DocumentControl], docs: &[usize]) -> String {
+    docs.iter()
+        .map(|&i| {
+            let status = controls[i].status.map_or("no status", Status::as_str);
+            format!("`{}` ({status})", handbook.documents[i].id)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Documents of a controlled type (`[isms] controlled-types`) without `status`, `owner` or
+/// `version`: clause 7.5.2 asks for documented information that is identified, owned and versioned.
+/// An approved document missing them is already an error.
+fn uncontrolled_documents(handbook: &Handbook, controls: &[DocumentControl]) -> Vec<Diagnostic> {
+    let types = &handbook.config.isms.controlled_types;
+    let mut diagnostics = Vec::new();
+    for (doc, control) in handbook.documents.iter().zip(controls) {
+        if !types.contains(&doc.kind) || control.status == Some(Status::Approved) {
+            continue;
+        }
+        let missing: Vec<&str> = ["status", "owner", "version"]
+            .into_iter()
+            .filter(|key| is_absent(doc.fields.get(*key)))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
+        let examples: Vec<&str> = missing
+            .iter()
+            .map(|key| match *key {
+                "status" => "`status: draft`",
+                "owner" => "`owner: Security Officer`",
+                _ => "`version: \"0.1\"`",
+            })
+            .collect();
+        let span = ["type", "id", "title"]
+            .into_iter()
+            .find(|k| doc.key_spans.contains_key(*k))
+            .map_or(0..0, |k| doc.field_span(k));
+        diagnostics.push(
+            Diagnostic::warning(
+                "document-control-missing",
+                format!(
+                    "`{}` is a {} under document control, but has no {}",
+                    doc.id,
+                    doc.kind,
+                    join_or(&names)
+                ),
+            )
+            .at(doc.file, span)
+            .help(format!(
+                "add {} (ISO/IEC 27001 clause 7.5.2); `[isms] controlled-types` in book.toml lists the controlled types",
+                join_and(&examples)
+            )),
+        );
+    }
+    diagnostics
+}
+
+fn is_absent(value: Option<&serde_json::Value>) -> bool {
+    match value {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    }
+}
+
+fn join_with(items: &[impl AsRef<str>], last: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., end] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} {last} {}", rest.join(", "), end.as_ref())
+        }
+    }
+}
+
+fn join_or(items: &[impl AsRef<str>]) -> String {
+    join_with(items, "or")
+}
+
+fn join_and(items: &[impl AsRef<str>]) -> String {
+    join_with(items, "and")
+}
+
+/// Documents declare `controls`, but there is no Statement of Applicability (clause 6.1.3 d).
+fn missing_soa(handbook: &Handbook, controls: &[DocumentControl]) -> Option<Diagnostic> {
+    let first = controls.iter().position(|c| !c.controls.is_empty())?;
+    let doc = &handbook.documents[first];
+    let config = &handbook.config;
+    let path = config.build.content_dir.join(&config.isms.soa);
+    Some(
+        Diagnostic::warning(
+            "soa-missing",
+            format!(
+                "documents declare Annex A `controls`, but the handbook has no Statement of Applicability (`{}`)",
+                path.display()
+            ),
+        )
+        .at(doc.file, doc.field_span("controls"))
+        .label("the first document with controls")
+        .help(format!(
+            "ISO/IEC 27001 clause 6.1.3 d) requires one: create `{}` with `controls:` and, for each of the 93 Annex A controls, `applicable` and a justification (see the README), or point `[isms] soa` in book.toml at it",
+            path.display()
+        )),
+    )
+}
+
+/// Clauses that require documented information and are addressed only by drafts or documents in
+/// review: not covered until one is approved.
+fn clauses_only_in_drafts(
+    handbook: &Handbook,
+    controls: &[DocumentControl],
+    addressed_by: &BTreeMap<&'static str, Vec<usize>>,
+    addressed_in_drafts: &BTreeMap<&'static str, Vec<usize>>,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for clause in catalogue().clauses() {
+        let drafts = &addressed_in_drafts[clause.id];
+        if !clause.requires_documented_information
+            || !addressed_by[clause.id].is_empty()
+            || drafts.is_empty()
+        {
+            continue;
+        }
+        let doc = &handbook.documents[drafts[0]];
+        diagnostics.push(
+            Diagnostic::warning(
+                "clause-only-in-drafts",
+                format!(
+                    "clause {} ({}) requires documented information, but only drafts address it: {}",
+                    clause.id,
+                    clause.title,
+                    with_status(handbook, controls, drafts)
+                ),
+            )
+            .at(doc.file, doc.field_span("clauses"))
+            .help("a draft or a document in review does not cover a clause until it is approved: approve it (`status: approved`)"),
+        );
+    }
+    diagnostics
 }
 
 fn plural(n: i32) -> &'static str {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{DocLink, Model, Sink, link};
 use crate::diagnostics::Fatal;
 use crate::isms::catalogue::{Theme, catalogue};
-use crate::isms::control::{DocumentControl, ReviewState};
+use crate::isms::control::{DocumentControl, ReviewState, Status};
 use crate::render::markdown::slugify;
 use crate::site::theme::Theme as SiteTheme;
 
@@ -33,6 +33,25 @@ pub struct Ref {
     id: String,
     title: String,
     url: String,
+}
+
+/// A document in a list of an ISMS page, with its status when it is not in force (`draft`,
+/// `in-review`, `retired`), so a reader sees at once what does not apply.
+#[derive(Serialize)]
+struct MarkedLink<'a> {
+    #[serde(flatten)]
+    link: DocLink<'a>,
+    marker: Option<&'static str>,
+}
+
+fn marked<'a>(model: &Model<'a>, i: usize, root: &str) -> MarkedLink<'a> {
+    let status = model.isms.controls[i].status;
+    MarkedLink {
+        link: link(&model.handbook.documents[i], root),
+        marker: status
+            .filter(|s| *s != Status::Approved)
+            .map(Status::as_str),
+    }
 }
 
 #[derive(Serialize)]
@@ -152,7 +171,10 @@ struct SoaRow<'a> {
     status: Option<&'static str>,
     status_label: Option<&'static str>,
     justification: Option<&'a str>,
+    /// Documents in force that implement the control.
     documents: Vec<DocLink<'a>>,
+    /// Drafts and documents in review that list it: they implement nothing yet.
+    drafts: Vec<MarkedLink<'a>>,
     gap: bool,
 }
 
@@ -170,7 +192,9 @@ struct ClauseRow<'a> {
     depth: usize,
     documented_information: Option<&'static str>,
     documents: Vec<DocLink<'a>>,
-    /// Requires documented information, but no document addresses it.
+    /// Drafts and documents in review that address it: they cover nothing yet.
+    drafts: Vec<MarkedLink<'a>>,
+    /// Requires documented information, but no document in force addresses it.
     uncovered: bool,
 }
 
@@ -187,8 +211,8 @@ struct ReviewRow<'a> {
 struct RoleSummary<'a> {
     name: &'a str,
     url: String,
-    owns: Vec<DocLink<'a>>,
-    approves: Vec<DocLink<'a>>,
+    owns: Vec<MarkedLink<'a>>,
+    approves: Vec<MarkedLink<'a>>,
 }
 
 /// Write the generated pages and their CSV/JSON exports into `sink`.
@@ -246,6 +270,10 @@ pub fn write_pages(
                     justification: entry.and_then(|e| e.justification.as_deref()),
                     gap: entry.is_some_and(|e| e.applicable) && documents.is_empty(),
                     documents,
+                    drafts: isms.implemented_in_drafts[c.id]
+                        .iter()
+                        .map(|&j| marked(model, j, root))
+                        .collect(),
                 }
             })
             .collect()
@@ -306,6 +334,10 @@ pub fn write_pages(
                 documented_information: c.documented_information,
                 uncovered: c.requires_documented_information && documents.is_empty(),
                 documents,
+                drafts: isms.addressed_in_drafts[c.id]
+                    .iter()
+                    .map(|&j| marked(model, j, root))
+                    .collect(),
             }
         })
         .collect();
@@ -384,8 +416,8 @@ pub fn write_pages(
         .map(|(name, (owns, approves))| RoleSummary {
             name,
             url: role_url(name, root),
-            owns: owns.iter().map(|&j| link(&docs[j], root)).collect(),
-            approves: approves.iter().map(|&j| link(&docs[j], root)).collect(),
+            owns: owns.iter().map(|&j| marked(model, j, root)).collect(),
+            approves: approves.iter().map(|&j| marked(model, j, root)).collect(),
         })
         .collect();
     sink.write(
@@ -479,6 +511,7 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
         "status",
         "justification",
         "documents",
+        "drafts",
     ])
     .map_err(err)?;
     for t in themes {
@@ -489,6 +522,7 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
                 None => "",
             };
             let documents: Vec<&str> = r.documents.iter().map(|d| d.id).collect();
+            let drafts: Vec<&str> = r.drafts.iter().map(|d| d.link.id).collect();
             w.write_record([
                 r.id,
                 r.title,
@@ -497,6 +531,7 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
                 r.status.unwrap_or(""),
                 r.justification.unwrap_or(""),
                 &documents.join(" "),
+                &drafts.join(" "),
             ])
             .map_err(err)?;
         }

@@ -88,6 +88,13 @@ fn init_creates_a_handbook_that_builds_and_refuses_non_empty_folders() {
         "starter documents reference each other"
     );
     assert!(isp.contains("Referenced by"));
+    let out = book.cli(&["check", "--strict", "fresh"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Statement of Applicability (`content/soa.yaml`)"),
+        "check --strict lists what is left to decide: {}",
+        stderr(&out)
+    );
 
     let out = book.cli(&["init", "fresh"]);
     assert_eq!(out.status.code(), Some(2));
