@@ -613,7 +613,7 @@ impl<'a> Parser<'a> {
 }
 
 /// Parses a strict `YYYY-MM-DD` date; the error is a message for the user.
-fn parse_date(raw: &str) -> Result<Date, String> {
+pub fn parse_date(raw: &str) -> Result<Date, String> {
     let b = raw.as_bytes();
     let shaped = b.len() == 10
         && b[4] == b'-'

@@ -64,6 +64,104 @@ pub struct Entry {
 pub struct Soa {
     pub file: Option<FileId>,
     pub entries: BTreeMap<String, Entry>,
+    /// The SoA's own document control (it is documented information too).
+    pub control: SoaControl,
+}
+
+/// The Statement of Applicability's own version, owner, approver and effective date: top-level
+/// keys beside `controls:`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SoaControl {
+    pub version: Option<String>,
+    pub owner: Option<String>,
+    pub approver: Option<String>,
+    pub effective: Option<jiff::civil::Date>,
+    /// Where each of these keys is written, for diagnostics about it.
+    pub spans: BTreeMap<&'static str, Range<usize>>,
+}
+
+impl SoaControl {
+    /// The span of `key`, or the file's first line.
+    pub fn span(&self, key: &str) -> Range<usize> {
+        self.spans.get(key).cloned().unwrap_or(0..0)
+    }
+}
+
+/// The document-control keys at the top of `soa.yaml` (`version`, `owner`, `approver`,
+/// `effective`), from the parsed file `value`; wrong types and bad dates are errors.
+pub fn read_control(
+    value: &Value,
+    text: &str,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> SoaControl {
+    let mut control = SoaControl::default();
+    for key in ["version", "owner", "approver", "effective"] {
+        let span = top_level_key_span(text, key);
+        if let Some(span) = &span {
+            control.spans.insert(key, span.clone());
+        }
+        let raw = match value.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(s)) => s.trim().to_string(),
+            Some(Value::Number(n)) if key == "version" => n.to_string(),
+            Some(other) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-soa",
+                        format!("`{key}` of the Statement of Applicability should be text, not `{other}`"),
+                    )
+                    .at(file, span.unwrap_or(0..0))
+                    .help(format!("write it like `{}`", example(key))),
+                );
+                continue;
+            }
+        };
+        if raw.is_empty() {
+            continue;
+        }
+        match key {
+            "version" => control.version = Some(raw),
+            "owner" => control.owner = Some(raw),
+            "approver" => control.approver = Some(raw),
+            _ => match super::control::parse_date(&raw) {
+                Ok(date) => control.effective = Some(date),
+                Err(message) => diagnostics.push(
+                    Diagnostic::error("invalid-soa", message)
+                        .at(file, span.unwrap_or(0..0))
+                        .help("write dates as YYYY-MM-DD, e.g. `effective: 2026-03-01`"),
+                ),
+            },
+        }
+    }
+    control
+}
+
+fn example(key: &str) -> &'static str {
+    match key {
+        "version" => "version: \"2.0\"",
+        "owner" => "owner: Compliance Officer",
+        "approver" => "approver: Chief Executive",
+        _ => "effective: 2026-03-01",
+    }
+}
+
+/// The span of a top-level `key:` (at the start of a line).
+fn top_level_key_span(text: &str, key: &str) -> Option<Range<usize>> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let unquoted = line.trim_start_matches(['"', '\'']);
+        let quote = line.len() - unquoted.len();
+        if unquoted.starts_with(key)
+            && unquoted[key.len()..]
+                .trim_start_matches(['"', '\''])
+                .starts_with(':')
+        {
+            return Some(at + quote..at + quote + key.len());
+        }
+        at += line.len();
+    }
+    None
 }
 
 pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
@@ -71,6 +169,7 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
     let mut soa = Soa {
         file: Some(file),
         entries: BTreeMap::new(),
+        control: SoaControl::default(),
     };
     let value = match YAML::parse(text).and_then(|pod| pod.deserialize::<Value>()) {
         Ok(v) => v,
@@ -84,6 +183,7 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
             return (soa, diagnostics);
         }
     };
+    soa.control = read_control(&value, text, file, &mut diagnostics);
     let spans = control_key_spans(text);
     let Some(controls) = value.get("controls").and_then(Value::as_object) else {
         diagnostics.push(
@@ -355,6 +455,39 @@ mod tests {
                 .any(|p| p.contains("unknown implementation status `implmented`")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn its_own_document_control() {
+        let text = "version: \"2026.3\"\nowner: Compliance Officer\napprover: Chief Executive\neffective: 2026-09-30\ncontrols:\n  A.5.1: {applicable: true, status: implemented}\n";
+        let (soa, diags) = parse(text, FileId(0));
+        assert!(
+            diags.iter().all(|d| d.code == "soa-incomplete"),
+            "{diags:?}"
+        );
+        let c = &soa.control;
+        assert_eq!(c.version.as_deref(), Some("2026.3"));
+        assert_eq!(c.owner.as_deref(), Some("Compliance Officer"));
+        assert_eq!(c.approver.as_deref(), Some("Chief Executive"));
+        assert_eq!(
+            c.effective.map(|d| d.to_string()).as_deref(),
+            Some("2026-09-30")
+        );
+        assert_eq!(&text[c.span("version")], "version");
+        assert_eq!(&text[c.span("effective")], "effective");
+
+        let p = problems("effective: 2026-02-30\nowner: [a, b]\ncontrols: {}\n");
+        assert!(
+            p.iter().any(|p| p.contains("February 2026 has 28 days")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.contains("`owner` of the Statement of Applicability should be text")),
+            "{p:?}"
+        );
+        let (soa, _) = parse("controls:\n  A.5.1: {applicable: true}\n", FileId(0));
+        assert_eq!(soa.control, SoaControl::default(), "all optional");
     }
 
     #[test]

@@ -153,6 +153,61 @@ pub fn control_block<'a>(model: &Model<'a>, i: usize, root: &str) -> ControlBloc
     ControlBlock { any, ..block }
 }
 
+/// The Statement of Applicability's row of the register: it is documented information too.
+fn soa_control_block<'a>(model: &Model<'a>, root: &str) -> ControlBlock<'a> {
+    let c = &model.isms.soa.control;
+    let role = |name: &Option<String>| {
+        name.as_ref().map(|n| Role {
+            name: n.clone(),
+            url: role_url(n, root),
+        })
+    };
+    ControlBlock {
+        status: None,
+        version: c.version.as_deref(),
+        owner: role(&c.owner),
+        approver: role(&c.approver),
+        effective: c.effective.map(|d| d.to_string()),
+        last_reviewed: None,
+        next_review: None,
+        review_every: None,
+        review_state: "not-scheduled",
+        review_days: 0,
+        classification: None,
+        controls: Vec::new(),
+        clauses: Vec::new(),
+        supersedes: Vec::new(),
+        superseded_by: Vec::new(),
+        any: c.version.is_some()
+            || c.owner.is_some()
+            || c.approver.is_some()
+            || c.effective.is_some(),
+    }
+}
+
+/// The id, title and type the Statement of Applicability has in the register and its exports.
+pub const SOA_ID: &str = "statement-of-applicability";
+const SOA_TITLE: &str = "Statement of Applicability";
+const SOA_KIND: &str = "record";
+
+fn soa_link(root: &str) -> DocLink<'static> {
+    DocLink {
+        id: SOA_ID,
+        title: SOA_TITLE,
+        kind: SOA_KIND,
+        url: format!("{root}{DIR}/soa.html"),
+        description: None,
+    }
+}
+
+/// The SoA file's path relative to the content folder, when the handbook has one.
+fn soa_path(model: &Model) -> Option<String> {
+    model.isms.soa.file?;
+    Some(crate::load::relative_slash_path(
+        &model.handbook.config.isms.soa,
+    ))
+}
+
 #[derive(Serialize)]
 struct RegisterRow<'a> {
     #[serde(flatten)]
@@ -233,7 +288,7 @@ pub fn write_pages(
     };
 
     // Document register.
-    let rows: Vec<RegisterRow> = docs
+    let mut rows: Vec<RegisterRow> = docs
         .iter()
         .enumerate()
         .map(|(i, d)| RegisterRow {
@@ -242,6 +297,14 @@ pub fn write_pages(
             control: control_block(model, i, root),
         })
         .collect();
+    let soa_path = soa_path(model);
+    if let Some(path) = &soa_path {
+        rows.push(RegisterRow {
+            link: soa_link(root),
+            path,
+            control: soa_control_block(model, root),
+        });
+    }
     sink.write(
         &format!("{DIR}/register.html"),
         &page("register.html", &|cx| cx.insert("documents", &rows))?,
@@ -314,6 +377,7 @@ pub fn write_pages(
             cx.insert("themes", &themes);
             cx.insert("counts", &counts);
             cx.insert("has_soa", &has_soa);
+            cx.insert("soa_control", &soa_control_block(model, root));
         })?,
     )?;
     sink.write(&format!("{DIR}/soa.csv"), &soa_csv(&themes)?)?;
@@ -401,23 +465,44 @@ pub fn write_pages(
         })?,
     )?;
 
-    // Roles.
-    let mut roles: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    // Roles, with the Statement of Applicability among what they own and approve.
+    let mut roles: BTreeMap<&str, (Vec<MarkedLink>, Vec<MarkedLink>)> = BTreeMap::new();
     for (i, c) in isms.controls.iter().enumerate() {
         if let Some(owner) = &c.owner {
-            roles.entry(owner).or_default().0.push(i);
+            roles
+                .entry(owner)
+                .or_default()
+                .0
+                .push(marked(model, i, root));
         }
         if let Some(approver) = &c.approver {
-            roles.entry(approver).or_default().1.push(i);
+            roles
+                .entry(approver)
+                .or_default()
+                .1
+                .push(marked(model, i, root));
+        }
+    }
+    if soa_path.is_some() {
+        let soa = &isms.soa.control;
+        let marked_soa = || MarkedLink {
+            link: soa_link(root),
+            marker: None,
+        };
+        if let Some(owner) = &soa.owner {
+            roles.entry(owner).or_default().0.push(marked_soa());
+        }
+        if let Some(approver) = &soa.approver {
+            roles.entry(approver).or_default().1.push(marked_soa());
         }
     }
     let summaries: Vec<RoleSummary> = roles
-        .iter()
+        .into_iter()
         .map(|(name, (owns, approves))| RoleSummary {
             name,
             url: role_url(name, root),
-            owns: owns.iter().map(|&j| marked(model, j, root)).collect(),
-            approves: approves.iter().map(|&j| marked(model, j, root)).collect(),
+            owns,
+            approves,
         })
         .collect();
     sink.write(
@@ -435,6 +520,26 @@ pub fn write_pages(
 
 fn register_records(model: &Model) -> Vec<BTreeMap<&'static str, String>> {
     let docs = &model.handbook.documents;
+    let soa = soa_path(model).map(|path| {
+        let c = &model.isms.soa.control;
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        BTreeMap::from([
+            ("id", SOA_ID.to_string()),
+            ("title", SOA_TITLE.to_string()),
+            ("type", SOA_KIND.to_string()),
+            ("version", opt(&c.version)),
+            ("status", String::new()),
+            ("owner", opt(&c.owner)),
+            ("approver", opt(&c.approver)),
+            ("effective", opt(&c.effective.map(|d| d.to_string()))),
+            ("last_reviewed", String::new()),
+            ("next_review", String::new()),
+            ("classification", String::new()),
+            ("controls", String::new()),
+            ("clauses", String::new()),
+            ("path", path),
+        ])
+    });
     docs.iter()
         .enumerate()
         .map(|(i, d)| {
@@ -460,6 +565,7 @@ fn register_records(model: &Model) -> Vec<BTreeMap<&'static str, String>> {
                 ("path", d.path.clone()),
             ])
         })
+        .chain(soa)
         .collect()
 }
 

@@ -494,3 +494,46 @@ fn controls_without_a_statement_of_applicability_warn() {
     let all = problems(&book.build());
     assert!(all.is_empty(), "{all:#?}");
 }
+
+#[test]
+fn the_statement_of_applicability_has_its_own_document_control() {
+    let soa = format!(
+        "version: \"2026.3\"\nowner: ISMS Manager\napprover: Chief Executive\neffective: 2026-09-30\n{}",
+        full_soa(&["A.5.1"])
+    );
+    let book = Book::new().doc("soa.yaml", &soa).doc(
+        "policies/a-policy.md",
+        &controlled("a-policy", "controls: [A.5.1]"),
+    );
+    let built = book.build();
+    assert!(problems(&built).is_empty(), "{:#?}", problems(&built));
+    let html = book.site("handbook/soa.html");
+    let block = html
+        .split(r#"<dl class="document-control""#)
+        .nth(1)
+        .expect("a document-control block")
+        .split("</dl>")
+        .next()
+        .unwrap();
+    assert!(block.contains("<dt>Version</dt><dd>2026.3</dd>"), "{block}");
+    assert!(block.contains(r#"<a href="../handbook/role-isms-manager.html">ISMS Manager</a>"#));
+    assert!(
+        block.contains("<dt>Effective</dt><dd>2026-09-30</dd>"),
+        "{block}"
+    );
+    let csv = book.site("handbook/register.csv");
+    assert_eq!(
+        csv.lines().last().unwrap(),
+        "statement-of-applicability,Statement of Applicability,record,2026.3,,ISMS Manager,Chief Executive,2026-09-30,,,,,,soa.yaml"
+    );
+    let register = book.site("handbook/register.html");
+    assert!(register.contains(r#"<a href="../handbook/soa.html">Statement of Applicability</a>"#));
+    let json: serde_json::Value =
+        serde_json::from_str(&book.site("handbook/register.json")).unwrap();
+    assert_eq!(json[1]["version"], "2026.3");
+    let role = book.site("handbook/role-isms-manager.html");
+    assert!(
+        role.contains("Owns (1)") && role.contains("../handbook/soa.html"),
+        "the SoA's owner has a role page listing it: {role}"
+    );
+}
