@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::csv_export::Export;
 use super::{DocLink, Model, Sink, link};
 use crate::diagnostics::Fatal;
 use crate::isms::catalogue::{Theme, catalogue};
@@ -587,15 +588,12 @@ const REGISTER_COLUMNS: [&str; 14] = [
 ];
 
 fn register_csv(model: &Model) -> Result<Vec<u8>, Fatal> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Fatal::new(format!("cannot write register.csv: {e}"));
-    w.write_record(REGISTER_COLUMNS).map_err(err)?;
+    let mut w = Export::new("register.csv");
+    w.row(REGISTER_COLUMNS)?;
     for record in register_records(model) {
-        w.write_record(REGISTER_COLUMNS.iter().map(|c| record[c].as_str()))
-            .map_err(err)?;
+        w.row(REGISTER_COLUMNS.iter().map(|c| record[c].as_str()))?;
     }
-    w.into_inner()
-        .map_err(|e| Fatal::new(format!("cannot write register.csv: {e}")))
+    w.finish()
 }
 
 fn register_json(model: &Model) -> Result<Vec<u8>, Fatal> {
@@ -607,9 +605,8 @@ fn register_json(model: &Model) -> Result<Vec<u8>, Fatal> {
 }
 
 fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Fatal::new(format!("cannot write soa.csv: {e}"));
-    w.write_record([
+    let mut w = Export::new("soa.csv");
+    w.row([
         "control",
         "title",
         "theme",
@@ -618,8 +615,7 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
         "justification",
         "documents",
         "drafts",
-    ])
-    .map_err(err)?;
+    ])?;
     for t in themes {
         for r in &t.controls {
             let applicable = match r.applicable {
@@ -629,7 +625,7 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
             };
             let documents: Vec<&str> = r.documents.iter().map(|d| d.id).collect();
             let drafts: Vec<&str> = r.drafts.iter().map(|d| d.link.id).collect();
-            w.write_record([
+            w.row([
                 r.id,
                 r.title,
                 t.title,
@@ -638,10 +634,8 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
                 r.justification.unwrap_or(""),
                 &documents.join(" "),
                 &drafts.join(" "),
-            ])
-            .map_err(err)?;
+            ])?;
         }
     }
-    w.into_inner()
-        .map_err(|e| Fatal::new(format!("cannot write soa.csv: {e}")))
+    w.finish()
 }

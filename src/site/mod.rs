@@ -4,6 +4,7 @@
 //! Page size stays independent of the number of documents: the sidebar comes from one shared
 //! `static/nav.js`, not from a list inlined into every page.
 
+pub mod csv_export;
 pub mod isms;
 pub mod output;
 pub mod search;

@@ -537,3 +537,21 @@ fn the_statement_of_applicability_has_its_own_document_control() {
         "the SoA's owner has a role page listing it: {role}"
     );
 }
+
+#[test]
+fn csv_exports_neutralise_formulas() {
+    let book = Book::new().doc(
+        "policies/a-policy.md",
+        "---\nid: a-policy\ntitle: \"=HYPERLINK(\\\"http://evil.example\\\",\\\"Click\\\")\"\nowner: \"@admin\"\ncontrols: [A.5.1]\n---\n\nText.\n",
+    ).doc("soa.yaml", "controls:\n  A.5.1: {applicable: true, status: implemented, justification: \"-1 risk; =SUM(A1)\"}\n");
+    book.build();
+    let csv = book.site("handbook/register.csv");
+    assert!(
+        csv.contains(
+            r#"a-policy,"'=HYPERLINK(""http://evil.example"",""Click"")",policy,,,'@admin,"#
+        ),
+        "{csv}"
+    );
+    let soa = book.site("handbook/soa.csv");
+    assert!(soa.contains(",'-1 risk; =SUM(A1),a-policy,"), "{soa}");
+}
