@@ -440,7 +440,20 @@ impl Pack {
                 continue;
             }
             let status = e.implementation.map(|s| s.label()).unwrap_or("no status");
-            if p.isms.implemented_by[control.id].is_empty() {
+            let drafts = &p.isms.implemented_in_drafts[control.id];
+            if p.isms.implemented_by[control.id].is_empty() && !drafts.is_empty() {
+                let ids: Vec<String> = (drafts.iter())
+                    .map(|&i| {
+                        let s = p.isms.controls[i].status.map_or("", |s| s.as_str());
+                        format!("{} ({s})", docs[i].id)
+                    })
+                    .collect();
+                gaps.push((
+                    control.id.to_string(),
+                    control.title.to_string(),
+                    format!("only drafts implement it: {} ({status})", ids.join(", ")),
+                ));
+            } else if p.isms.implemented_by[control.id].is_empty() {
                 gaps.push((
                     control.id.to_string(),
                     control.title.to_string(),

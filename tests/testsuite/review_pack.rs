@@ -16,7 +16,7 @@ fn repo() -> Book {
         .file(".gitignore", "/site\n/review-pack\n")
         .doc(
             "soa.yaml",
-            "controls:\n  A.5.1:\n    applicable: true\n    status: planned\n",
+            "controls:\n  A.5.1:\n    applicable: true\n    status: planned\n  A.5.2:\n    applicable: true\n    status: implemented\n",
         )
         .doc("procedures/management-review-procedure.md", PROCEDURE)
         .doc(
@@ -25,7 +25,7 @@ fn repo() -> Book {
         )
         .doc(
             "records/minutes-draft.md",
-            "---\nid: minutes-draft\ntitle: Minutes of previous meetings, 2026 (draft)\nstatus: draft\n---\n\nNot agreed yet.\n",
+            "---\nid: minutes-draft\ntitle: Minutes of previous meetings, 2026 (draft)\nstatus: draft\ncontrols: [A.5.2]\n---\n\nNot agreed yet.\n",
         )
         .doc(
             "policies/a-policy.md",
@@ -170,6 +170,10 @@ fn review_pack_lists_exactly_the_documents_changed_since_the_revision() {
     );
     let gaps = section(&md, "Open gaps");
     assert!(gaps.contains("A.5.1") && gaps.contains("Planned"), "{gaps}");
+    assert!(
+        gaps.contains("| A.5.2 Information security roles and responsibilities | only drafts implement it: minutes-draft (draft) (Implemented) |"),
+        "{gaps}"
+    );
     let inputs = section(&md, "Inputs listed by the management review procedure");
     assert!(inputs.contains("- [ ] Statement of applicability — [Statement of Applicability](../site/handbook/soa.html)"), "{inputs}");
     assert!(inputs.contains("- [ ] [a-policy title](../site/a-policy.html) — [a-policy title](../site/a-policy.html) (version 1.1, last changed 2026-02-11)"), "[ref]s are resolved: {inputs}");
