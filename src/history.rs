@@ -223,17 +223,15 @@ fn log(
         }
         false
     });
-    match versions(top, &blobs) {
-        Ok(versions) => {
-            for (path, at, blob) in &blobs {
-                if let Some(revision) = history.by_path.get_mut(path).and_then(|r| r.get_mut(*at)) {
-                    revision.version = versions.get(blob.as_str()).cloned().flatten();
-                }
+    // Should the blobs not be readable, the revisions keep their dates and authors, without versions.
+    if let Ok(versions) = versions(top, &blobs) {
+        for (path, at, blob) in &blobs {
+            if let Some(revision) = history.by_path.get_mut(path).and_then(|r| r.get_mut(*at)) {
+                revision.version = versions.get(blob.as_str()).cloned().flatten();
             }
-            Outcome::Read(history)
         }
-        Err(e) => Outcome::Failed(e),
     }
+    Outcome::Read(history)
 }
 
 /// Where a Markdown file's revision left it: (content-relative path, index in its revisions, blob).
