@@ -24,12 +24,17 @@ pub struct Config {
 pub struct IsmsConfig {
     /// The Statement of Applicability data, relative to the content folder.
     pub soa: PathBuf,
+    /// Document types under document control: each needs a `status`, `owner` and `version`.
+    pub controlled_types: Vec<String>,
 }
 
 impl Default for IsmsConfig {
     fn default() -> Self {
         IsmsConfig {
             soa: "soa.yaml".into(),
+            controlled_types: ["policy", "procedure", "standard"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }
@@ -218,7 +223,7 @@ pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                 .label("policybook does not use this key")
                 .help(
                     "known keys: [book] title, organisation, language, description; [build] content-dir, \
-                     output-dir, theme, cache-dir, max-file-size, exclude; [isms] soa; [output.html] repository-url, branch, edit-url-template",
+                     output-dir, theme, cache-dir, max-file-size, exclude; [isms] soa, controlled-types; [output.html] repository-url, branch, edit-url-template",
                 ),
         );
     }
@@ -319,6 +324,19 @@ mod tests {
                 diags[0].message
             );
         }
+    }
+
+    #[test]
+    fn controlled_types_default_and_override() {
+        let (config, diags) = parse("", FileId(0));
+        assert!(diags.is_empty());
+        assert_eq!(
+            config.isms.controlled_types,
+            ["policy", "procedure", "standard"]
+        );
+        let (config, diags) = parse("[isms]\ncontrolled-types = [\"policy\"]\n", FileId(0));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(config.isms.controlled_types, ["policy"]);
     }
 
     #[test]

@@ -133,6 +133,23 @@ impl Repo {
         run(&self.top, args)
     }
 
+    /// Whether git ignores the file `rel` (relative to the handbook folder, `/`-separated), so
+    /// writing it adds nothing to commit.
+    pub fn ignores(&self, rel: &str) -> Result<bool, Fatal> {
+        let path = if self.prefix.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{}/{rel}", self.prefix)
+        };
+        match self.git(&["check-ignore", "-q", "--", &path]) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_empty() => Ok(false), // exit code 1: not ignored
+            Err(e) => Err(Fatal::new(format!(
+                "cannot ask git whether `{rel}` is ignored: {e}"
+            ))),
+        }
+    }
+
     /// Resolve `rev` (a tag, branch, commit id, `HEAD~2`, …) to a commit, or explain why not.
     pub fn resolve(&self, rev: &str) -> Result<Commit, Fatal> {
         let spec = format!("{rev}^{{commit}}");

@@ -67,12 +67,18 @@ impl Project {
             diagrams: &cache,
         };
         let (bodies, history) = std::thread::scope(|scope| {
-            let history = scope.spawn(|| match &settings.history_at {
-                Some(at) => history::read_at(
-                    at,
-                    &load::relative_slash_path(&handbook.config.build.content_dir),
-                ),
-                None => history::read(&handbook.content_dir),
+            let history = scope.spawn(|| {
+                let current: history::Current = (handbook.documents.iter())
+                    .map(|d| (d.path.clone(), history::version_field(&d.fields)))
+                    .collect();
+                match &settings.history_at {
+                    Some(at) => history::read_at(
+                        at,
+                        &load::relative_slash_path(&handbook.config.build.content_dir),
+                        &current,
+                    ),
+                    None => history::read(&handbook.content_dir, &current),
+                }
             });
             let bodies = render::render_all(&handbook, &sources, &cx);
             let history = history

@@ -87,16 +87,34 @@ pub fn run(options: &Options) -> Result<Built, Fatal> {
     Ok(built)
 }
 
-/// `build --open`: build, then open the home page in the default browser.
+/// `build --open`: build, then open the home page in the default browser. Where there is none to
+/// open (no graphical session, or opening fails), say where the site is instead.
 pub fn command_then_open(options: Options, format: Format, open: bool) -> Result<ExitCode, Fatal> {
     let (code, built) = command_built(options, format)?;
     if open && let Some(out) = built.output {
-        let index = out.join("index.html");
-        if let Err(e) = opener::open(&index) {
-            eprintln!("warning: cannot open {} in a browser: {e}", index.display());
+        let index = std::path::absolute(out.join("index.html")).unwrap_or(out.join("index.html"));
+        let url = super::snapshot::file_url(&index);
+        match open_in_browser(&index) {
+            Ok(()) => eprintln!("opened {url}"),
+            Err(why) => eprintln!("warning: {why}, so no browser was opened; the site is at {url}"),
         }
     }
     Ok(code)
+}
+
+/// Open `page` with `$BROWSER` or the system's default. On Linux and the BSDs a browser needs a
+/// graphical session: without `DISPLAY` or `WAYLAND_DISPLAY` (a server, a container, SSH),
+/// `xdg-open` would fail in the background and nobody would know.
+fn open_in_browser(page: &std::path::Path) -> Result<(), String> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let desktop = cfg!(any(target_os = "macos", target_os = "windows"))
+        || set("DISPLAY")
+        || set("WAYLAND_DISPLAY")
+        || set("WSL_DISTRO_NAME");
+    if !desktop && !set("BROWSER") {
+        return Err("there is no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set) and no BROWSER".into());
+    }
+    opener::open_browser(page).map_err(|e| format!("cannot start a browser ({e})"))
 }
 
 /// `build` or `check` as a command: run, print the diagnostics and a summary, pick the exit code.

@@ -19,8 +19,10 @@ use crate::diagnostics::{self, Diagnostic, Fatal, Format, Report, Severity};
 use crate::git::{Commit, Repo};
 use crate::isms::catalogue::catalogue;
 use crate::isms::control::{DocumentControl, Status};
+use crate::isms::soa::SoaControl;
 use crate::load::Document;
 use crate::project::{Project, Settings};
+use crate::site::isms::SOA_ID;
 
 /// One side of a comparison: an analysed handbook and where it came from.
 pub struct Side {
@@ -361,7 +363,112 @@ pub fn compare(base: &Side, head: &Side) -> Comparison {
         }
     }
     out.soa = soa_changes(&base.project, &head.project);
+    soa_document_control(&base.project, &head.project, &mut out);
     out
+}
+
+/// The Statement of Applicability is documented information too: its register row, and the version
+/// rules of documents applied to it, its decisions (applicability, status, justification) standing
+/// for a document's text. Which documents implement a control is derived, not a decision.
+fn soa_document_control(base: &Project, head: &Project, out: &mut Comparison) {
+    let (o, n) = (&base.isms.soa, &head.isms.soa);
+    let columns = |c: &SoaControl| {
+        [
+            ("version", c.version.clone()),
+            ("owner", c.owner.clone()),
+            ("approver", c.approver.clone()),
+            ("effective", c.effective.map(|d| d.to_string())),
+        ]
+    };
+    let row = |change, fields| RegisterChange {
+        id: SOA_ID.to_string(),
+        change,
+        fields,
+    };
+    let file = match (o.file, n.file) {
+        (None, None) => return,
+        (None, Some(_)) => return out.register.push(row(ChangeKind::Added, Vec::new())),
+        (Some(_), None) => return out.register.push(row(ChangeKind::Removed, Vec::new())),
+        (Some(_), Some(file)) => file,
+    };
+    let (oc, nc) = (&o.control, &n.control);
+    let fields: Vec<FieldChange> = columns(oc)
+        .into_iter()
+        .zip(columns(nc))
+        .filter_map(|((field, old), (_, new))| change(field, old, new))
+        .collect();
+    if !fields.is_empty() {
+        out.register.push(row(ChangeKind::Changed, fields));
+    }
+    let decisions = |soa: &crate::isms::soa::Soa| -> Vec<_> {
+        (soa.entries.iter())
+            .map(|(id, e)| {
+                (
+                    id.clone(),
+                    e.applicable,
+                    e.implementation,
+                    e.justification.clone(),
+                )
+            })
+            .collect()
+    };
+    let decided = decisions(o) != decisions(n);
+    let what = "the Statement of Applicability";
+    if decided && let Some(old_v) = &oc.version {
+        match &nc.version {
+            Some(new_v) if new_v == old_v => out.diagnostics.push(
+                Diagnostic::error(
+                    "version-not-raised",
+                    format!("the decisions of {what} changed, but its version is still {old_v}"),
+                )
+                .at(file, nc.span("version"))
+                .label("unchanged")
+                .help(format!(
+                    "raise `version` (e.g. `version: \"{}\"`) so auditors can tell the revisions apart",
+                    next_version(old_v)
+                )),
+            ),
+            None => out.diagnostics.push(
+                Diagnostic::error(
+                    "version-not-raised",
+                    format!("the decisions of {what} changed and its version ({old_v}) was removed"),
+                )
+                .at(file, 0..0)
+                .help(format!("keep a `version` and raise it, e.g. `version: \"{}\"`", next_version(old_v))),
+            ),
+            Some(_) => {}
+        }
+    }
+    if let (Some(old_v), Some(new_v)) = (&oc.version, &nc.version)
+        && compare_versions(old_v, new_v) == Some(std::cmp::Ordering::Greater)
+    {
+        out.diagnostics.push(
+            Diagnostic::error(
+                "version-decreased",
+                format!("the version of {what} went down, from {old_v} to {new_v}"),
+            )
+            .at(file, nc.span("version"))
+            .label(format!("was {old_v}"))
+            .help(format!(
+                "versions only go up: use `version: \"{}\"`",
+                next_version(old_v)
+            )),
+        );
+    }
+    if (decided || oc.version != nc.version)
+        && let Some(effective) = nc.effective
+        && oc.effective == nc.effective
+    {
+        out.diagnostics.push(
+            Diagnostic::warning(
+                "effective-not-updated",
+                format!("{what} changed, but its `effective` date is still {effective}"),
+            )
+            .at(file, nc.span("effective"))
+            .label("unchanged")
+            .help("set `effective` to the date the new version applies from (and have it approved again)"),
+        );
+    }
 }
 
 fn rules(o: &View, n: &View, dc: &DocumentChange, diagnostics: &mut Vec<Diagnostic>) {

@@ -64,10 +64,10 @@ pub fn command(args: ReviewPackArgs) -> Result<ExitCode, Fatal> {
         .first_parent_since(base_commit.as_ref().map(|c| c.id.as_str()), "HEAD")?
         .into_iter()
         .collect();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.root.join("review-pack"));
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => default_out(&repo, &args.root)?,
+    };
     let site = match &args.site_url {
         Some(url) if url.ends_with('/') => url.clone(),
         Some(url) => format!("{url}/"),
@@ -117,6 +117,27 @@ pub fn command(args: ReviewPackArgs) -> Result<ExitCode, Fatal> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// Where the pack goes without `--out`: `ROOT/review-pack`, only when git ignores it. The pack
+/// holds the management review's inputs, often confidential, and is made again for every review:
+/// it must not end up in a commit by accident.
+fn default_out(repo: &Repo, root: &Path) -> Result<std::path::PathBuf, Fatal> {
+    if repo.ignores(&format!("{DEFAULT_DIR}/review-pack.md"))? {
+        return Ok(root.join(DEFAULT_DIR));
+    }
+    Err(Fatal::new(format!(
+        "`{}` is not ignored by git: the review pack would show up as a change to commit",
+        root.join(DEFAULT_DIR).display()
+    ))
+    .help(format!(
+        "add `/{DEFAULT_DIR}/` to `{}` (e.g. `echo /{DEFAULT_DIR}/ >> {}`), or write the pack elsewhere with `--out DIR`",
+        root.join(".gitignore").display(),
+        root.join(".gitignore").display()
+    )))
+}
+
+/// The folder under the handbook root the pack goes to without `--out`.
+const DEFAULT_DIR: &str = "review-pack";
 
 /// A handbook with no documents: the base when `--since` is before the first commit.
 fn empty_side(today: jiff::civil::Date) -> Result<Side, Fatal> {
@@ -171,9 +192,103 @@ struct ReviewDue {
 }
 
 struct Input {
-    text: String,
+    /// The item as written, its `[ref]`s resolved.
+    text: Vec<Piece>,
     /// Documents (or generated pages) it names: title, url, status line.
     links: Vec<(String, String, String)>,
+    /// Documents it names that cannot serve as the input: drafts, documents in review, retired
+    /// ones and templates (title, url, why).
+    passed_over: Vec<(String, String, String)>,
+}
+
+/// Text, or a `[ref]` resolved to a link.
+enum Piece {
+    Text(String),
+    Link { text: String, url: String },
+}
+
+impl Input {
+    fn markdown(&self) -> String {
+        (self.text.iter())
+            .map(|p| match p {
+                Piece::Text(t) => t.clone(),
+                Piece::Link { text, url } => format!("[{text}]({url})"),
+            })
+            .collect()
+    }
+
+    fn html(&self) -> String {
+        (self.text.iter())
+            .map(|p| match p {
+                Piece::Text(t) => esc(t),
+                Piece::Link { text, url } => format!("<a href=\"{}\">{}</a>", esc(url), esc(text)),
+            })
+            .collect()
+    }
+
+    /// "not in the handbook: bring it to the meeting", and what was passed over.
+    fn missing(&self) -> String {
+        let mut note = "not in the handbook: bring it to the meeting".to_string();
+        if !self.passed_over.is_empty() {
+            let why: Vec<String> = (self.passed_over.iter())
+                .map(|(title, _, why)| format!("{title} is {why}"))
+                .collect();
+            note.push_str(&format!(" ({})", why.join("; ")));
+        }
+        note
+    }
+}
+
+/// `[id]`, `[id#anchor]` and `[text][id]` in `text` as links to the documents, other text as is.
+fn resolve_refs(p: &Project, text: &str, site: &str) -> Vec<Piece> {
+    let docs = &p.handbook.documents;
+    let find = |label: &str| {
+        let (id, anchor) = label.split_once('#').unwrap_or((label, ""));
+        let doc = docs.iter().find(|d| d.id == id)?;
+        let anchor = if anchor.is_empty() {
+            String::new()
+        } else {
+            format!("#{anchor}")
+        };
+        Some((doc.title.clone(), format!("{site}{id}.html{anchor}")))
+    };
+    let mut pieces = Vec::new();
+    let mut plain = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let label = &after[..close];
+        let tail = &after[close + 1..];
+        // `[text][id]`
+        let full = tail
+            .strip_prefix('[')
+            .and_then(|t| t.find(']').map(|end| (&t[..end], &t[end + 1..])))
+            .and_then(|(id, tail)| find(id).map(|(_, url)| (url, tail)));
+        let (link, consumed) = match full {
+            Some((url, tail)) => (Some((label.to_string(), url)), tail),
+            None => (find(label), tail),
+        };
+        match link {
+            Some((text, url)) => {
+                plain.push_str(&rest[..open]);
+                if !plain.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut plain)));
+                }
+                pieces.push(Piece::Link { text, url });
+                rest = consumed;
+            }
+            None => {
+                plain.push_str(&rest[..open + 1]);
+                rest = after;
+            }
+        }
+    }
+    plain.push_str(rest);
+    if !plain.is_empty() {
+        pieces.push(Piece::Text(plain));
+    }
+    pieces
 }
 
 struct Pack {
@@ -325,7 +440,20 @@ impl Pack {
                 continue;
             }
             let status = e.implementation.map(|s| s.label()).unwrap_or("no status");
-            if p.isms.implemented_by[control.id].is_empty() {
+            let drafts = &p.isms.implemented_in_drafts[control.id];
+            if p.isms.implemented_by[control.id].is_empty() && !drafts.is_empty() {
+                let ids: Vec<String> = (drafts.iter())
+                    .map(|&i| {
+                        let s = p.isms.controls[i].status.map_or("", |s| s.as_str());
+                        format!("{} ({s})", docs[i].id)
+                    })
+                    .collect();
+                gaps.push((
+                    control.id.to_string(),
+                    control.title.to_string(),
+                    format!("only drafts implement it: {} ({status})", ids.join(", ")),
+                ));
+            } else if p.isms.implemented_by[control.id].is_empty() {
                 gaps.push((
                     control.id.to_string(),
                     control.title.to_string(),
@@ -461,7 +589,7 @@ impl Pack {
                 let _ = writeln!(o, "From [{}]({url}):\n", title);
                 for input in inputs {
                     let links = if input.links.is_empty() {
-                        "not in the handbook: bring it to the meeting".to_string()
+                        input.missing()
                     } else {
                         input
                             .links
@@ -470,7 +598,7 @@ impl Pack {
                             .collect::<Vec<_>>()
                             .join(", ")
                     };
-                    let _ = writeln!(o, "- [ ] {} — {links}", input.text);
+                    let _ = writeln!(o, "- [ ] {} — {links}", input.markdown());
                 }
                 let _ = writeln!(o);
             }
@@ -610,8 +738,7 @@ impl Pack {
                 );
                 for input in inputs {
                     let links = if input.links.is_empty() {
-                        "<span class=\"none\">not in the handbook: bring it to the meeting</span>"
-                            .to_string()
+                        format!("<span class=\"none\">{}</span>", esc(&input.missing()))
                     } else {
                         input
                             .links
@@ -622,7 +749,7 @@ impl Pack {
                             .collect::<Vec<_>>()
                             .join(", ")
                     };
-                    let _ = writeln!(o, "<li>☐ {} — {links}</li>", esc(&input.text));
+                    let _ = writeln!(o, "<li>☐ {} — {links}</li>", input.html());
                 }
                 let _ = writeln!(o, "</ul>");
             }
@@ -695,9 +822,13 @@ fn review_inputs(p: &Project, site: &str) -> Option<(String, String, Vec<Input>)
         };
         let inputs = items
             .into_iter()
-            .map(|text| Input {
-                links: input_links(p, &text, site),
-                text,
+            .map(|text| {
+                let (links, passed_over) = input_links(p, &text, site);
+                Input {
+                    text: resolve_refs(p, &text, site),
+                    links,
+                    passed_over,
+                }
             })
             .collect();
         return Some((doc.title.clone(), format!("{site}{}.html", doc.id), inputs));
@@ -744,10 +875,27 @@ fn input_list(body: &str) -> Option<Vec<String>> {
     (!items.is_empty()).then_some(items)
 }
 
-/// What an input names: `[id]` references, the Statement of Applicability, or a document whose title
-/// begins with the item's words.
-fn input_links(p: &Project, text: &str, site: &str) -> Vec<(String, String, String)> {
+/// Links to what an input names, and the documents passed over: `[id]` references, the Statement of
+/// Applicability, or a document whose title begins with the item's words. Only documents in force
+/// that are not templates count: a draft or a minutes template is not the minutes of a meeting.
+fn input_links(p: &Project, text: &str, site: &str) -> (Vec<Link>, Vec<Link>) {
     let docs = &p.handbook.documents;
+    let mut passed_over = Vec::new();
+    // Why document `i` cannot be the input, if it cannot.
+    let unfit = |i: usize| -> Option<String> {
+        let c = &p.isms.controls[i];
+        if docs[i].kind == "template" {
+            Some("a template".into())
+        } else if !c.in_force() {
+            let status = c.status.map_or("", |s| s.as_str());
+            Some(format!(
+                "{} {status} document",
+                if status == "in-review" { "an" } else { "a" }
+            ))
+        } else {
+            None
+        }
+    };
     let describe = |i: usize| {
         let c = &p.isms.controls[i];
         let mut parts = Vec::new();
@@ -778,24 +926,34 @@ fn input_links(p: &Project, text: &str, site: &str) -> Vec<(String, String, Stri
         let Some(close) = after.find(']') else { break };
         let id = after[..close].split('#').next().unwrap_or("");
         if let Some(i) = docs.iter().position(|d| d.id == id) {
-            links.push((
+            let link = (
                 docs[i].title.clone(),
                 format!("{site}{id}.html"),
                 describe(i),
-            ));
+            );
+            match unfit(i) {
+                None => links.push(link),
+                Some(why) => passed_over.push((link.0, link.1, why)),
+            }
         }
         rest = &after[close..];
     }
     if !links.is_empty() {
-        return links;
+        return (links, passed_over);
     }
     let lower = text.to_lowercase();
     if lower.contains("statement of applicability") {
-        return vec![(
+        let soa = &p.isms.soa.control;
+        let status = match &soa.version {
+            Some(v) => format!(" (version {v})"),
+            None => String::new(),
+        };
+        let link = (
             "Statement of Applicability".into(),
             format!("{site}handbook/soa.html"),
-            String::new(),
-        )];
+            status,
+        );
+        return (vec![link], passed_over);
     }
     let mut words: Vec<&str> = lower.split_whitespace().collect();
     while words.last().is_some_and(|w| {
@@ -808,19 +966,29 @@ fn input_links(p: &Project, text: &str, site: &str) -> Vec<(String, String, Stri
     }
     if words.len() >= 2 {
         let phrase = words.join(" ");
-        if let Some(i) = docs
-            .iter()
-            .position(|d| d.title.to_lowercase().starts_with(&phrase))
-        {
-            links.push((
+        for i in (0..docs.len()).filter(|&i| docs[i].title.to_lowercase().starts_with(&phrase)) {
+            let link = (
                 docs[i].title.clone(),
                 format!("{site}{}.html", docs[i].id),
                 describe(i),
-            ));
+            );
+            match unfit(i) {
+                None => {
+                    links.push(link);
+                    break;
+                }
+                Some(why) if !passed_over.iter().any(|(_, url, _)| *url == link.1) => {
+                    passed_over.push((link.0, link.1, why))
+                }
+                Some(_) => {}
+            }
         }
     }
-    links
+    (links, passed_over)
 }
+
+/// Title, URL and a note (status line, or why it was passed over).
+type Link = (String, String, String);
 
 #[cfg(test)]
 mod tests {

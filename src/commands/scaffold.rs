@@ -10,7 +10,7 @@ use crate::load::{self, folder_for_kind, is_valid_id, suggest_id};
 const STARTER: &[(&str, &str)] = &[
     (
         "content/policies/information-security-policy.md",
-        "---\nid: information-security-policy\ntitle: Information security policy\ndescription: Management's direction and support for information security.\nowner: Security Officer\napprover: Chief Executive\nstatus: draft\nversion: \"0.1\"\nclassification: internal\n---\n\n## Purpose\n\nThis policy sets out how we protect the confidentiality, integrity and availability of information.\n\n## Responsibilities\n\nEvery member of staff reports suspected incidents as described in [incident-management-procedure].\n\n## Review\n\nThis policy is reviewed at every management review; decisions are recorded in the [meeting-minutes].\n",
+        "---\nid: information-security-policy\ntitle: Information security policy\ndescription: Management's direction and support for information security.\nowner: Security Officer\napprover: Chief Executive\nstatus: draft\nversion: \"0.1\"\nclassification: internal\ncontrols: [A.5.1]\n---\n\n## Purpose\n\nThis policy sets out how we protect the confidentiality, integrity and availability of information.\n\n## Responsibilities\n\nEvery member of staff reports suspected incidents as described in [incident-management-procedure].\n\n## Review\n\nThis policy is reviewed at every management review; decisions are recorded in the [meeting-minutes].\n",
     ),
     (
         "content/procedures/incident-management-procedure.md",
@@ -20,7 +20,7 @@ const STARTER: &[(&str, &str)] = &[
         "content/records/meeting-minutes.md",
         "---\nid: meeting-minutes\ntitle: Management review minutes\ndescription: Template for the minutes of management reviews.\nowner: Compliance Officer\nstatus: draft\nversion: \"0.1\"\n---\n\n## Attendees\n\n| Name | Role |\n|------|------|\n|      |      |\n\n## Decisions and actions\n\n- [ ] Review the [information-security-policy]\n- [ ] Review incidents handled under the [incident-management-procedure]\n",
     ),
-    (".gitignore", "/site\n/.policybook-cache\n"),
+    (".gitignore", "/site\n/.policybook-cache\n/review-pack\n"),
 ];
 
 pub fn init(args: &InitArgs) -> Result<(), Fatal> {

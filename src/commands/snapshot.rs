@@ -622,7 +622,7 @@ fn running_as_root() -> bool {
 }
 
 /// `file://` URL of an absolute path, percent-encoding what needs it.
-fn file_url(path: &Path) -> String {
+pub(crate) fn file_url(path: &Path) -> String {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut url = String::from("file://");
     for b in path.to_string_lossy().bytes() {

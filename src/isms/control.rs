@@ -223,12 +223,22 @@ pub enum ReviewState {
 }
 
 impl DocumentControl {
-    /// `next_review` if given, else (`last_reviewed`, or failing that `effective`) + `review_every`.
+    /// `next_review` if given, else (`last_reviewed`, or failing that `effective`) + `review_every`;
+    /// none for a retired document, which is no longer reviewed.
     pub fn next_review(&self) -> Option<Date> {
+        if self.status == Some(Status::Retired) {
+            return None;
+        }
         self.next_review_explicit.or_else(|| {
             self.review_interval?
                 .after(self.last_reviewed.or(self.effective)?)
         })
+    }
+
+    /// In force: `approved`, or without a status. Drafts, documents in review and retired ones
+    /// implement nothing (ISO/IEC 27001 clause 7.5.3: only approved documented information applies).
+    pub fn in_force(&self) -> bool {
+        matches!(self.status, None | Some(Status::Approved))
     }
 
     pub fn review_state(&self, today: Date) -> ReviewState {
@@ -611,7 +621,7 @@ impl<'a> Parser<'a> {
 }
 
 /// Parses a strict `YYYY-MM-DD` date; the error is a message for the user.
-fn parse_date(raw: &str) -> Result<Date, String> {
+pub fn parse_date(raw: &str) -> Result<Date, String> {
     let b = raw.as_bytes();
     let shaped = b.len() == 10
         && b[4] == b'-'
@@ -1012,6 +1022,18 @@ mod tests {
         assert_eq!(explicit.next_review(), Some(date("2026-06-30")));
         assert_eq!(dc(json!({"effective": "2026-01-01"})).next_review(), None);
         assert_eq!(dc(json!({"review_every": "1 year"})).next_review(), None);
+        let retired = dc(json!({
+            "status": "retired", "effective": "2026-01-01", "next_review": "2026-06-30"
+        }));
+        assert_eq!(
+            retired.next_review(),
+            None,
+            "a retired document is not reviewed"
+        );
+        assert_eq!(
+            retired.review_state(date("2027-01-01")),
+            ReviewState::NotScheduled
+        );
     }
 
     #[test]

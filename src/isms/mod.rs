@@ -4,6 +4,7 @@
 //! from the documents themselves, so register and SoA cannot drift from the policies.
 
 pub mod catalogue;
+mod checks;
 pub mod control;
 pub mod soa;
 
@@ -26,15 +27,22 @@ pub struct Isms {
     /// Per document, in document order.
     pub controls: Vec<DocumentControl>,
     pub soa: Soa,
-    /// Annex A control id → documents (not retired) that implement it; every control has an entry.
+    /// Annex A control id → documents in force ([`DocumentControl::in_force`]) that implement it;
+    /// every control has an entry.
     pub implemented_by: BTreeMap<&'static str, Vec<usize>>,
-    /// Clause id → documents (not retired) that address it; every clause has an entry.
+    /// Annex A control id → drafts and documents in review that list it: they implement nothing
+    /// until approved. Every control has an entry.
+    pub implemented_in_drafts: BTreeMap<&'static str, Vec<usize>>,
+    /// Clause id → documents in force that address it; every clause has an entry.
     pub addressed_by: BTreeMap<&'static str, Vec<usize>>,
+    /// Clause id → drafts and documents in review that address it; every clause has an entry.
+    pub addressed_in_drafts: BTreeMap<&'static str, Vec<usize>>,
     /// Per document: the documents that supersede it.
     pub superseded_by: Vec<Vec<usize>>,
 }
 
 impl Isms {
+    /// Not retired.
     pub fn is_active(&self, doc: usize) -> bool {
         self.controls[doc].status != Some(Status::Retired)
     }
@@ -79,32 +87,50 @@ pub fn analyse(
         }
     }
 
-    let active = |i: &usize| controls[*i].status != Some(Status::Retired);
-    let mut implemented_by: BTreeMap<&'static str, Vec<usize>> = catalogue()
-        .controls()
-        .iter()
-        .map(|c| (c.id, Vec::new()))
-        .collect();
-    let mut addressed_by: BTreeMap<&'static str, Vec<usize>> = catalogue()
-        .clauses()
-        .iter()
-        .map(|c| (c.id, Vec::new()))
-        .collect();
+    // Only documents in force implement a control or address a clause; drafts and documents in
+    // review are kept apart to show what waits for approval; retired ones count for nothing.
+    let by_control = || -> BTreeMap<&'static str, Vec<usize>> {
+        catalogue()
+            .controls()
+            .iter()
+            .map(|c| (c.id, Vec::new()))
+            .collect()
+    };
+    let by_clause = || -> BTreeMap<&'static str, Vec<usize>> {
+        catalogue()
+            .clauses()
+            .iter()
+            .map(|c| (c.id, Vec::new()))
+            .collect()
+    };
+    let (mut implemented_by, mut implemented_in_drafts) = (by_control(), by_control());
+    let (mut addressed_by, mut addressed_in_drafts) = (by_clause(), by_clause());
     for (i, control) in controls.iter().enumerate() {
-        if !active(&i) {
-            continue;
-        }
+        let (implemented, addressed) = match control.status {
+            None | Some(Status::Approved) => (&mut implemented_by, &mut addressed_by),
+            Some(Status::Draft | Status::InReview) => {
+                (&mut implemented_in_drafts, &mut addressed_in_drafts)
+            }
+            Some(Status::Retired) => continue,
+        };
         for id in &control.controls {
-            if let Some(docs) = implemented_by.get_mut(id.as_str()) {
+            if let Some(docs) = implemented.get_mut(id.as_str()) {
                 docs.push(i);
             }
         }
         for id in &control.clauses {
-            if let Some(docs) = addressed_by.get_mut(id.as_str()) {
+            if let Some(docs) = addressed.get_mut(id.as_str()) {
                 docs.push(i);
             }
         }
     }
+    diagnostics.extend(checks::uncontrolled_documents(handbook, &controls));
+    diagnostics.extend(checks::clauses_only_in_drafts(
+        handbook,
+        &controls,
+        &addressed_by,
+        &addressed_in_drafts,
+    ));
 
     let soa = match handbook.soa {
         Some(file) => {
@@ -112,12 +138,28 @@ pub fn analyse(
             diagnostics.extend(problems);
             soa
         }
-        None => Soa::default(),
+        None => {
+            diagnostics.extend(checks::missing_soa(handbook, &controls));
+            Soa::default()
+        }
     };
     if let Some(file) = soa.file {
         for (id, entry) in &soa.entries {
             let docs = &implemented_by[id.as_str()];
-            if entry.applicable && docs.is_empty() {
+            let drafts = &implemented_in_drafts[id.as_str()];
+            if entry.applicable && docs.is_empty() && !drafts.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "soa-gap",
+                        format!(
+                            "{id} is applicable, but only drafts implement it: {}",
+                            checks::with_status(handbook, &controls, drafts)
+                        ),
+                    )
+                    .at(file, entry.span.clone())
+                    .help("a draft or a document in review implements nothing until it is approved: approve it (`status: approved`), or add the control to a document in force"),
+                );
+            } else if entry.applicable && docs.is_empty() {
                 diagnostics.push(
                     Diagnostic::warning("soa-gap", format!("{id} is applicable, but no document implements it"))
                         .at(file, entry.span.clone())
@@ -145,7 +187,9 @@ pub fn analyse(
         controls,
         soa,
         implemented_by,
+        implemented_in_drafts,
         addressed_by,
+        addressed_in_drafts,
         superseded_by,
     };
     (isms, diagnostics)

@@ -65,6 +65,107 @@ pub struct Entry {
 pub struct Soa {
     pub file: Option<FileId>,
     pub entries: BTreeMap<String, Entry>,
+    /// The SoA's own document control (it is documented information too).
+    pub control: SoaControl,
+}
+
+/// The Statement of Applicability's own version, owner, approver and effective date: top-level
+/// keys beside `controls:`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SoaControl {
+    pub version: Option<String>,
+    pub owner: Option<String>,
+    pub approver: Option<String>,
+    pub effective: Option<jiff::civil::Date>,
+    /// Where each of these keys is written, for diagnostics about it.
+    pub spans: BTreeMap<&'static str, Range<usize>>,
+}
+
+impl SoaControl {
+    /// The span of `key`, or the file's first line.
+    pub fn span(&self, key: &str) -> Range<usize> {
+        self.spans.get(key).cloned().unwrap_or(0..0)
+    }
+}
+
+/// The document-control keys at the top of `soa.yaml` (`version`, `owner`, `approver`,
+/// `effective`), from the parsed file `value`; wrong types and bad dates are errors.
+pub fn read_control(
+    value: &Value,
+    outline: &yaml::Outline,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> SoaControl {
+    let mut control = SoaControl::default();
+    for key in ["version", "owner", "approver", "effective"] {
+        let span = outline.top(key).map(|e| e.key_span.clone());
+        if key == "version"
+            && let Some(written) = outline
+                .top(key)
+                .and_then(|e| e.value.as_ref())
+                .filter(|v| v.reads_as_number())
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "unquoted-version",
+                    format!(
+                        "`version: {}` is read as a number, not as written",
+                        written.text
+                    ),
+                )
+                .at(file, span.clone().unwrap_or(0..0))
+                .help(format!(
+                    "quote it so it stays as written (`1.10` is not `1.1`): `version: \"{}\"`",
+                    written.text
+                )),
+            );
+        }
+        if let Some(span) = &span {
+            control.spans.insert(key, span.clone());
+        }
+        let raw = match value.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(s)) => s.trim().to_string(),
+            Some(Value::Number(n)) if key == "version" => n.to_string(),
+            Some(other) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-soa",
+                        format!("`{key}` of the Statement of Applicability should be text, not `{other}`"),
+                    )
+                    .at(file, span.unwrap_or(0..0))
+                    .help(format!("write it like `{}`", example(key))),
+                );
+                continue;
+            }
+        };
+        if raw.is_empty() {
+            continue;
+        }
+        match key {
+            "version" => control.version = Some(raw),
+            "owner" => control.owner = Some(raw),
+            "approver" => control.approver = Some(raw),
+            _ => match super::control::parse_date(&raw) {
+                Ok(date) => control.effective = Some(date),
+                Err(message) => diagnostics.push(
+                    Diagnostic::error("invalid-soa", message)
+                        .at(file, span.unwrap_or(0..0))
+                        .help("write dates as YYYY-MM-DD, e.g. `effective: 2026-03-01`"),
+                ),
+            },
+        }
+    }
+    control
+}
+
+fn example(key: &str) -> &'static str {
+    match key {
+        "version" => "version: \"2.0\"",
+        "owner" => "owner: Compliance Officer",
+        "approver" => "approver: Chief Executive",
+        _ => "effective: 2026-03-01",
+    }
 }
 
 pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
@@ -72,6 +173,7 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
     let mut soa = Soa {
         file: Some(file),
         entries: BTreeMap::new(),
+        control: SoaControl::default(),
     };
     let invalid = |message: String, span: Range<usize>, help: &str| {
         Diagnostic::error("invalid-soa", message)
@@ -115,6 +217,7 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
                 .collect()
         })
         .unwrap_or_default();
+    soa.control = read_control(&value, &outline, file, &mut diagnostics);
     let Some(controls) = value.get("controls").and_then(Value::as_object) else {
         diagnostics.push(
             Diagnostic::error("invalid-soa", "the Statement of Applicability has no `controls:` mapping")
@@ -347,6 +450,52 @@ mod tests {
         assert!(
             p.iter()
                 .any(|p| p.contains("unknown implementation status `implmented`")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn its_own_document_control() {
+        let text = "version: \"2026.3\"\nowner: Compliance Officer\napprover: Chief Executive\neffective: 2026-09-30\ncontrols:\n  A.5.1: {applicable: true, status: implemented}\n";
+        let (soa, diags) = parse(text, FileId(0));
+        assert!(
+            diags.iter().all(|d| d.code == "soa-incomplete"),
+            "{diags:?}"
+        );
+        let c = &soa.control;
+        assert_eq!(c.version.as_deref(), Some("2026.3"));
+        assert_eq!(c.owner.as_deref(), Some("Compliance Officer"));
+        assert_eq!(c.approver.as_deref(), Some("Chief Executive"));
+        assert_eq!(
+            c.effective.map(|d| d.to_string()).as_deref(),
+            Some("2026-09-30")
+        );
+        assert_eq!(&text[c.span("version")], "version");
+        assert_eq!(&text[c.span("effective")], "effective");
+
+        let p = problems("effective: 2026-02-30\nowner: [a, b]\ncontrols: {}\n");
+        assert!(
+            p.iter().any(|p| p.contains("February 2026 has 28 days")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.contains("`owner` of the Statement of Applicability should be text")),
+            "{p:?}"
+        );
+        let (soa, _) = parse("controls:\n  A.5.1: {applicable: true}\n", FileId(0));
+        assert_eq!(soa.control, SoaControl::default(), "all optional");
+    }
+
+    #[test]
+    fn an_unquoted_version_is_a_warning() {
+        let p = problems(
+            "version: 1.10\ncontrols:\n  A.5.1: {applicable: true, status: implemented}\n",
+        );
+        assert!(
+            p.iter()
+                .any(|p| p
+                    == "unquoted-version: `version: 1.10` is read as a number, not as written"),
             "{p:?}"
         );
     }

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::csv_export::Export;
 use super::{DocLink, Model, Sink, link};
 use crate::diagnostics::Fatal;
 use crate::isms::catalogue::{Theme, catalogue};
-use crate::isms::control::{DocumentControl, ReviewState};
+use crate::isms::control::{DocumentControl, ReviewState, Status};
 use crate::render::markdown::slugify;
 use crate::site::theme::Theme as SiteTheme;
 
@@ -33,6 +34,25 @@ pub struct Ref {
     id: String,
     title: String,
     url: String,
+}
+
+/// A document in a list of an ISMS page, with its status when it is not in force (`draft`,
+/// `in-review`, `retired`), so a reader sees at once what does not apply.
+#[derive(Serialize)]
+struct MarkedLink<'a> {
+    #[serde(flatten)]
+    link: DocLink<'a>,
+    marker: Option<&'static str>,
+}
+
+fn marked<'a>(model: &Model<'a>, i: usize, root: &str) -> MarkedLink<'a> {
+    let status = model.isms.controls[i].status;
+    MarkedLink {
+        link: link(&model.handbook.documents[i], root),
+        marker: status
+            .filter(|s| *s != Status::Approved)
+            .map(Status::as_str),
+    }
 }
 
 #[derive(Serialize)]
@@ -134,6 +154,61 @@ pub fn control_block<'a>(model: &Model<'a>, i: usize, root: &str) -> ControlBloc
     ControlBlock { any, ..block }
 }
 
+/// The Statement of Applicability's row of the register: it is documented information too.
+fn soa_control_block<'a>(model: &Model<'a>, root: &str) -> ControlBlock<'a> {
+    let c = &model.isms.soa.control;
+    let role = |name: &Option<String>| {
+        name.as_ref().map(|n| Role {
+            name: n.clone(),
+            url: role_url(n, root),
+        })
+    };
+    ControlBlock {
+        status: None,
+        version: c.version.as_deref(),
+        owner: role(&c.owner),
+        approver: role(&c.approver),
+        effective: c.effective.map(|d| d.to_string()),
+        last_reviewed: None,
+        next_review: None,
+        review_every: None,
+        review_state: "not-scheduled",
+        review_days: 0,
+        classification: None,
+        controls: Vec::new(),
+        clauses: Vec::new(),
+        supersedes: Vec::new(),
+        superseded_by: Vec::new(),
+        any: c.version.is_some()
+            || c.owner.is_some()
+            || c.approver.is_some()
+            || c.effective.is_some(),
+    }
+}
+
+/// The id, title and type the Statement of Applicability has in the register and its exports.
+pub const SOA_ID: &str = "statement-of-applicability";
+const SOA_TITLE: &str = "Statement of Applicability";
+const SOA_KIND: &str = "record";
+
+fn soa_link(root: &str) -> DocLink<'static> {
+    DocLink {
+        id: SOA_ID,
+        title: SOA_TITLE,
+        kind: SOA_KIND,
+        url: format!("{root}{DIR}/soa.html"),
+        description: None,
+    }
+}
+
+/// The SoA file's path relative to the content folder, when the handbook has one.
+fn soa_path(model: &Model) -> Option<String> {
+    model.isms.soa.file?;
+    Some(crate::load::relative_slash_path(
+        &model.handbook.config.isms.soa,
+    ))
+}
+
 #[derive(Serialize)]
 struct RegisterRow<'a> {
     #[serde(flatten)]
@@ -152,7 +227,10 @@ struct SoaRow<'a> {
     status: Option<&'static str>,
     status_label: Option<&'static str>,
     justification: Option<&'a str>,
+    /// Documents in force that implement the control.
     documents: Vec<DocLink<'a>>,
+    /// Drafts and documents in review that list it: they implement nothing yet.
+    drafts: Vec<MarkedLink<'a>>,
     gap: bool,
 }
 
@@ -170,7 +248,9 @@ struct ClauseRow<'a> {
     depth: usize,
     documented_information: Option<&'static str>,
     documents: Vec<DocLink<'a>>,
-    /// Requires documented information, but no document addresses it.
+    /// Drafts and documents in review that address it: they cover nothing yet.
+    drafts: Vec<MarkedLink<'a>>,
+    /// Requires documented information, but no document in force addresses it.
     uncovered: bool,
 }
 
@@ -187,8 +267,8 @@ struct ReviewRow<'a> {
 struct RoleSummary<'a> {
     name: &'a str,
     url: String,
-    owns: Vec<DocLink<'a>>,
-    approves: Vec<DocLink<'a>>,
+    owns: Vec<MarkedLink<'a>>,
+    approves: Vec<MarkedLink<'a>>,
 }
 
 /// Write the generated pages and their CSV/JSON exports into `sink`.
@@ -209,7 +289,7 @@ pub fn write_pages(
     };
 
     // Document register.
-    let rows: Vec<RegisterRow> = docs
+    let mut rows: Vec<RegisterRow> = docs
         .iter()
         .enumerate()
         .map(|(i, d)| RegisterRow {
@@ -218,6 +298,14 @@ pub fn write_pages(
             control: control_block(model, i, root),
         })
         .collect();
+    let soa_path = soa_path(model);
+    if let Some(path) = &soa_path {
+        rows.push(RegisterRow {
+            link: soa_link(root),
+            path,
+            control: soa_control_block(model, root),
+        });
+    }
     sink.write(
         &format!("{DIR}/register.html"),
         &page("register.html", &|cx| cx.insert("documents", &rows))?,
@@ -246,6 +334,10 @@ pub fn write_pages(
                     justification: entry.and_then(|e| e.justification.as_deref()),
                     gap: entry.is_some_and(|e| e.applicable) && documents.is_empty(),
                     documents,
+                    drafts: isms.implemented_in_drafts[c.id]
+                        .iter()
+                        .map(|&j| marked(model, j, root))
+                        .collect(),
                 }
             })
             .collect()
@@ -286,6 +378,7 @@ pub fn write_pages(
             cx.insert("themes", &themes);
             cx.insert("counts", &counts);
             cx.insert("has_soa", &has_soa);
+            cx.insert("soa_control", &soa_control_block(model, root));
         })?,
     )?;
     sink.write(&format!("{DIR}/soa.csv"), &soa_csv(&themes)?)?;
@@ -306,6 +399,10 @@ pub fn write_pages(
                 documented_information: c.documented_information,
                 uncovered: c.requires_documented_information && documents.is_empty(),
                 documents,
+                drafts: isms.addressed_in_drafts[c.id]
+                    .iter()
+                    .map(|&j| marked(model, j, root))
+                    .collect(),
             }
         })
         .collect();
@@ -369,23 +466,44 @@ pub fn write_pages(
         })?,
     )?;
 
-    // Roles.
-    let mut roles: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    // Roles, with the Statement of Applicability among what they own and approve.
+    let mut roles: BTreeMap<&str, (Vec<MarkedLink>, Vec<MarkedLink>)> = BTreeMap::new();
     for (i, c) in isms.controls.iter().enumerate() {
         if let Some(owner) = &c.owner {
-            roles.entry(owner).or_default().0.push(i);
+            roles
+                .entry(owner)
+                .or_default()
+                .0
+                .push(marked(model, i, root));
         }
         if let Some(approver) = &c.approver {
-            roles.entry(approver).or_default().1.push(i);
+            roles
+                .entry(approver)
+                .or_default()
+                .1
+                .push(marked(model, i, root));
+        }
+    }
+    if soa_path.is_some() {
+        let soa = &isms.soa.control;
+        let marked_soa = || MarkedLink {
+            link: soa_link(root),
+            marker: None,
+        };
+        if let Some(owner) = &soa.owner {
+            roles.entry(owner).or_default().0.push(marked_soa());
+        }
+        if let Some(approver) = &soa.approver {
+            roles.entry(approver).or_default().1.push(marked_soa());
         }
     }
     let summaries: Vec<RoleSummary> = roles
-        .iter()
+        .into_iter()
         .map(|(name, (owns, approves))| RoleSummary {
             name,
             url: role_url(name, root),
-            owns: owns.iter().map(|&j| link(&docs[j], root)).collect(),
-            approves: approves.iter().map(|&j| link(&docs[j], root)).collect(),
+            owns,
+            approves,
         })
         .collect();
     sink.write(
@@ -403,6 +521,26 @@ pub fn write_pages(
 
 fn register_records(model: &Model) -> Vec<BTreeMap<&'static str, String>> {
     let docs = &model.handbook.documents;
+    let soa = soa_path(model).map(|path| {
+        let c = &model.isms.soa.control;
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        BTreeMap::from([
+            ("id", SOA_ID.to_string()),
+            ("title", SOA_TITLE.to_string()),
+            ("type", SOA_KIND.to_string()),
+            ("version", opt(&c.version)),
+            ("status", String::new()),
+            ("owner", opt(&c.owner)),
+            ("approver", opt(&c.approver)),
+            ("effective", opt(&c.effective.map(|d| d.to_string()))),
+            ("last_reviewed", String::new()),
+            ("next_review", String::new()),
+            ("classification", String::new()),
+            ("controls", String::new()),
+            ("clauses", String::new()),
+            ("path", path),
+        ])
+    });
     docs.iter()
         .enumerate()
         .map(|(i, d)| {
@@ -428,6 +566,7 @@ fn register_records(model: &Model) -> Vec<BTreeMap<&'static str, String>> {
                 ("path", d.path.clone()),
             ])
         })
+        .chain(soa)
         .collect()
 }
 
@@ -449,15 +588,12 @@ const REGISTER_COLUMNS: [&str; 14] = [
 ];
 
 fn register_csv(model: &Model) -> Result<Vec<u8>, Fatal> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Fatal::new(format!("cannot write register.csv: {e}"));
-    w.write_record(REGISTER_COLUMNS).map_err(err)?;
+    let mut w = Export::new("register.csv");
+    w.row(REGISTER_COLUMNS)?;
     for record in register_records(model) {
-        w.write_record(REGISTER_COLUMNS.iter().map(|c| record[c].as_str()))
-            .map_err(err)?;
+        w.row(REGISTER_COLUMNS.iter().map(|c| record[c].as_str()))?;
     }
-    w.into_inner()
-        .map_err(|e| Fatal::new(format!("cannot write register.csv: {e}")))
+    w.finish()
 }
 
 fn register_json(model: &Model) -> Result<Vec<u8>, Fatal> {
@@ -469,9 +605,8 @@ fn register_json(model: &Model) -> Result<Vec<u8>, Fatal> {
 }
 
 fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Fatal::new(format!("cannot write soa.csv: {e}"));
-    w.write_record([
+    let mut w = Export::new("soa.csv");
+    w.row([
         "control",
         "title",
         "theme",
@@ -479,8 +614,8 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
         "status",
         "justification",
         "documents",
-    ])
-    .map_err(err)?;
+        "drafts",
+    ])?;
     for t in themes {
         for r in &t.controls {
             let applicable = match r.applicable {
@@ -489,7 +624,8 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
                 None => "",
             };
             let documents: Vec<&str> = r.documents.iter().map(|d| d.id).collect();
-            w.write_record([
+            let drafts: Vec<&str> = r.drafts.iter().map(|d| d.link.id).collect();
+            w.row([
                 r.id,
                 r.title,
                 t.title,
@@ -497,10 +633,9 @@ fn soa_csv(themes: &[SoaTheme]) -> Result<Vec<u8>, Fatal> {
                 r.status.unwrap_or(""),
                 r.justification.unwrap_or(""),
                 &documents.join(" "),
-            ])
-            .map_err(err)?;
+                &drafts.join(" "),
+            ])?;
         }
     }
-    w.into_inner()
-        .map_err(|e| Fatal::new(format!("cannot write soa.csv: {e}")))
+    w.finish()
 }

@@ -4,6 +4,7 @@
 //! Page size stays independent of the number of documents: the sidebar comes from one shared
 //! `static/nav.js`, not from a list inlined into every page.
 
+pub mod csv_export;
 pub mod isms;
 pub mod output;
 pub mod search;
@@ -246,19 +247,25 @@ fn groups<'a>(documents: &'a [Document], root: &str) -> Vec<Group<'a>> {
     groups
 }
 
-/// The sidebar's data, shared by every page: `[[label, [[id, title], …]], …]`.
-fn nav_script(documents: &[Document]) -> String {
-    let mut nav: Vec<(String, Vec<(&str, &str)>)> = Vec::new();
+/// The sidebar's data, shared by every page: `[[label, [[id, title], …]], …]`, with a document's
+/// status third when it is not in force (`[id, title, "draft"]`), for the sidebar to mark it.
+fn nav_script(
+    documents: &[Document],
+    controls: &[crate::isms::control::DocumentControl],
+) -> String {
+    use crate::isms::control::Status;
+    let mut nav: Vec<(String, Vec<Vec<&str>>)> = Vec::new();
     let mut last_kind = None;
-    for doc in documents {
+    for (doc, control) in documents.iter().zip(controls) {
         if last_kind != Some(&doc.kind) {
             nav.push((kind_label(&doc.kind), Vec::new()));
             last_kind = Some(&doc.kind);
         }
-        nav.last_mut()
-            .expect("pushed above")
-            .1
-            .push((&doc.id, &doc.title));
+        let mut entry = vec![doc.id.as_str(), doc.title.as_str()];
+        if let Some(status) = control.status.filter(|s| *s != Status::Approved) {
+            entry.push(status.as_str());
+        }
+        nav.last_mut().expect("pushed above").1.push(entry);
     }
     let json = serde_json::to_string(&nav).expect("plain data serialises");
     // `</` must not appear inside a script file that might be inlined; escape it anyway.
@@ -442,7 +449,10 @@ pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
     base.insert("site", &site_info(config));
     base.insert("snapshot", &model.snapshot);
     isms::write_pages(model, theme, &base, sink)?;
-    sink.write("static/nav.js", nav_script(docs).as_bytes())
+    sink.write(
+        "static/nav.js",
+        nav_script(docs, &model.isms.controls).as_bytes(),
+    )
 }
 
 /// `print.html`: every document on one page; and the search index (`search/`).

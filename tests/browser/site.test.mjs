@@ -12,6 +12,9 @@ import { MODES, REPO, axe, buildSite, documents, launch, openSite } from "./supp
 const PROCEDURE = "incident-management-procedure"; // has diagrams
 const BODY_WORD = "eradicate"; // only in that procedure's body, not in any title
 const POLICY = "supplier-security-policy"; // referenced by the procedure with [supplier-security-policy]
+const DRAFT = "medical-device-security-standard"; // status: draft
+const IN_REVIEW = "secure-email-guideline"; // status: in-review
+const RETIRED = "remote-access-policy"; // status: retired, superseded by remote-working-policy
 
 const site = buildSite();
 after(() => site.remove());
@@ -151,6 +154,32 @@ for (const mode of MODES) {
       await page.waitForURL((u) => u.pathname.endsWith(`/${nextHref}`));
       await page.locator("nav.prev-next a[rel=prev]").click();
       await page.waitForURL(new RegExp(`/${PROCEDURE}\\.html$`));
+    });
+
+    test("status: drafts, documents in review and retired ones are marked in the sidebar and in search results; retired ones rank last", async () => {
+      await page.goto(at.url(`${POLICY}.html`));
+      const marker = (id) => page.locator(`#sidebar-documents a[href="${id}.html"] .nav-status`);
+      assert.equal(await marker(DRAFT).textContent(), "draft");
+      assert.equal(await marker(IN_REVIEW).textContent(), "in review");
+      assert.equal(await marker(RETIRED).textContent(), "retired");
+      assert.equal(await marker(POLICY).count(), 0, "an approved document carries no marker");
+      assert.match(await page.locator(`#sidebar-documents a[href="${DRAFT}.html"]`).textContent(), /draft$/, "the marker is part of the link's text");
+
+      // "remote access vpn": the retired policy has two of the words in its title, yet its successor and
+      // every other current document come first.
+      await search("remote access vpn");
+      const options = page.locator("#search-listbox [role=option]");
+      const hrefs = await options.evaluateAll((els) => els.map((e) => e.getAttribute("href").replace(/[.#].*/, "")));
+      assert.ok(hrefs.includes(RETIRED), `the retired policy is found: ${hrefs}`);
+      assert.equal(hrefs[hrefs.length - 1], RETIRED, `retired last: ${hrefs}`);
+      assert.ok(hrefs.indexOf("remote-working-policy") < hrefs.indexOf(RETIRED));
+      const retired = options.filter({ has: page.locator(".search-result-meta .status-retired") });
+      assert.equal(await retired.count(), 1);
+      assert.match(await retired.getAttribute("href"), new RegExp(`^${RETIRED}\\.html`));
+      assert.equal(await retired.locator(".search-result-meta .status").textContent(), "retired");
+      await search("medical device");
+      const draft = page.locator(`#search-listbox [role=option][href^="${DRAFT}.html"]`);
+      assert.equal(await draft.locator(".search-result-meta .status").textContent(), "draft");
     });
 
     test("the dark theme persists across pages", async () => {

@@ -88,6 +88,13 @@ fn init_creates_a_handbook_that_builds_and_refuses_non_empty_folders() {
         "starter documents reference each other"
     );
     assert!(isp.contains("Referenced by"));
+    let out = book.cli(&["check", "--strict", "fresh"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Statement of Applicability (`content/soa.yaml`)"),
+        "check --strict lists what is left to decide: {}",
+        stderr(&out)
+    );
 
     let out = book.cli(&["init", "fresh"]);
     assert_eq!(out.status.code(), Some(2));
@@ -128,4 +135,27 @@ fn new_scaffolds_a_document_in_the_type_folder() {
     let out = book.cli(&["new", "policy", "Bad_Id"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad-id"));
+}
+
+#[test]
+fn build_open_without_a_browser_says_where_the_site_is() {
+    let book = Book::new().doc("policies/a.md", &doc("a-policy", "A", "x"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_policybook"))
+        .args(["build", "--open"])
+        .current_dir(book.path())
+        .env("NO_COLOR", "1")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WSL_DISTRO_NAME")
+        .env_remove("BROWSER")
+        .output()
+        .expect("run policybook");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let index = std::path::absolute(book.path().join("site/index.html")).unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("the site is at file://{}", index.display())),
+        "{err}"
+    );
+    assert!(err.contains("no graphical session"), "{err}");
 }

@@ -318,3 +318,76 @@ fn diff_errors_name_the_revision_and_the_fix() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_statement_of_applicability_follows_the_version_rules() {
+    let control = "version: \"1.0\"\nowner: Compliance Officer\napprover: Chief Executive\neffective: 2026-01-01\n";
+    let book = Book::new()
+        .file(".gitignore", "/site\n")
+        .doc("soa.yaml", &format!("{control}{SOA}"))
+        .doc(
+            "policies/a-policy.md",
+            &policy("a-policy", "1.0", "controls: [A.5.1]\n", "A text."),
+        );
+    book.init_repo("Alice", "2026-01-05", "Base");
+    let decided = format!("{control}{}", SOA.replace("planned", "implemented"));
+
+    let book = book.doc("soa.yaml", &decided);
+    let (code, report) = json(&book, &["diff", "HEAD", "--format", "json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let found: Vec<(String, String, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("version-not-raised".into(), "content/soa.yaml".into(), 1),
+            ("effective-not-updated".into(), "content/soa.yaml".into(), 4),
+        ],
+        "{report:#}"
+    );
+
+    let book = book.doc("soa.yaml", &decided.replace("\"1.0\"", "\"0.9\""));
+    let (_, report) = json(&book, &["diff", "HEAD", "--format", "json"]);
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "version-decreased" && d["line"] == 1),
+        "{report:#}"
+    );
+
+    let book = book.doc(
+        "soa.yaml",
+        &decided
+            .replace("\"1.0\"", "\"1.1\"")
+            .replace("2026-01-01", "2026-02-01"),
+    );
+    let (code, report) = json(&book, &["diff", "HEAD", "--format", "json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+    let row = report["register"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "statement-of-applicability")
+        .unwrap_or_else(|| panic!("{report:#}"))
+        .clone();
+    assert_eq!(
+        row["fields"],
+        serde_json::json!([
+            {"field": "version", "old": "1.0", "new": "1.1"},
+            {"field": "effective", "old": "2026-01-01", "new": "2026-02-01"},
+        ])
+    );
+}

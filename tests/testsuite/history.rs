@@ -2,13 +2,15 @@
 
 use crate::support::{Book, doc, problems};
 
+/// The A policy at `version`.
+fn versioned(version: &str, body: &str) -> String {
+    format!("---\nid: a-policy\ntitle: A policy\nversion: \"{version}\"\n---\n\n{body}\n")
+}
+
 fn repo() -> Book {
     let book = Book::new()
         .file(".gitignore", "/site\n")
-        .doc(
-            "policies/a-policy.md",
-            &doc("a-policy", "A policy", "First version."),
-        )
+        .doc("policies/a-policy.md", &versioned("1.0", "First version."))
         .doc(
             "policies/b-policy.md",
             &doc("b-policy", "B policy", "Untouched."),
@@ -19,10 +21,7 @@ fn repo() -> Book {
         "2026-02-10",
         &["checkout", "-q", "-b", "update-a"],
     );
-    let book = book.doc(
-        "policies/a-policy.md",
-        &doc("a-policy", "A policy", "Second version."),
-    );
+    let book = book.doc("policies/a-policy.md", &versioned("1.1", "Second version."));
     book.git(
         "Bob Editor",
         "2026-02-10",
@@ -70,15 +69,23 @@ fn pages_show_revisions_with_approvals() {
         .expect("history section");
     let rows: Vec<&str> = history.split("<tr><td>").skip(1).collect();
     assert_eq!(rows.len(), 2, "{history}");
-    assert!(rows[0].starts_with("2026-02-12</td><td>Merge pull request #7 from update-a</td><td>Mia Merger</td><td>Mia Merger</td>"), "{}", rows[0]);
+    assert!(rows[0].starts_with("2026-02-12</td><td>1.1</td><td>Merge pull request #7 from update-a</td><td>Mia Merger</td><td>Mia Merger</td>"), "the version as of each revision: {}", rows[0]);
     assert!(
         rows[1].starts_with(
-            "2026-01-05</td><td>Add the first policies</td><td>Alice Author</td><td></td>"
+            "2026-01-05</td><td>1.0</td><td>Add the first policies</td><td>Alice Author</td><td></td>"
         ),
         "{}",
         rows[1]
     );
     assert!(a.contains(r##"<dt>Last changed</dt><dd><a href="#revision-history">2026-02-12</a>"##));
+    // An edit not committed yet: the newest revision still shows the version it committed.
+    let book = book.doc("policies/a-policy.md", &versioned("1.2", "Not committed."));
+    book.build();
+    let a = book.site("a-policy.html");
+    assert!(
+        a.contains("<tr><td>2026-02-12</td><td>1.1</td>"),
+        "the committed version, not the working tree's: {a}"
+    );
     let b = book.site("b-policy.html");
     assert!(
         b.contains("<td>Fix B</td><td>Carol Direct</td><td>Rita Reviewer</td>"),

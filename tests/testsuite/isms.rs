@@ -9,6 +9,24 @@ fn controlled(id: &str, meta: &str) -> String {
 
 const APPROVED: &str = "owner: Security Officer\napprover: Chief Executive\nstatus: approved\nversion: \"1.0\"\neffective: 2026-01-10\nlast_reviewed: 2026-06-01\nreview_every: 12 months\nclassification: internal";
 
+/// A Statement of Applicability deciding every control: those of `applicable` apply and are
+/// implemented, the others are excluded.
+fn full_soa(applicable: &[&str]) -> String {
+    let mut soa = String::from("controls:\n");
+    for (theme, count) in [(5, 37), (6, 8), (7, 14), (8, 34)] {
+        for n in 1..=count {
+            let id = format!("A.{theme}.{n}");
+            let decision = if applicable.contains(&id.as_str()) {
+                "applicable: true, status: implemented"
+            } else {
+                "applicable: false, justification: Out of the fixture's scope."
+            };
+            soa.push_str(&format!("  {id}: {{{decision}}}\n"));
+        }
+    }
+    soa
+}
+
 fn book_with(meta: &str) -> Book {
     Book::new().doc("policies/a-policy.md", &controlled("a-policy", meta))
 }
@@ -25,7 +43,12 @@ fn each_validation_error_names_the_field_line() {
     ];
     for (meta, line, needle, help) in cases {
         let built = book_with(meta).build();
-        let p = single_problem(&built);
+        let mut all: Vec<_> = problems(&built)
+            .into_iter()
+            .filter(|p| p.code != "soa-missing")
+            .collect();
+        assert_eq!(all.len(), 1, "{meta}: {all:#?}");
+        let p = all.remove(0);
         assert_eq!(p.severity, Severity::Error, "{meta}: {p:?}");
         assert_eq!(
             (p.file.as_str(), p.line),
@@ -52,7 +75,7 @@ fn approved_documents_need_owner_approver_version_and_effective_date() {
 
 #[test]
 fn legacy_2013_controls_warn_with_their_2022_mapping() {
-    let book = book_with("controls: [A.12.6.1]");
+    let book = book_with("controls: [A.12.6.1]").doc("soa.yaml", &full_soa(&["A.8.8"]));
     let built = book.build();
     let p = single_problem(&built);
     assert_eq!(p.severity, Severity::Warning);
@@ -265,4 +288,270 @@ fn clause_coverage_marks_uncovered_mandatory_clauses() {
         row("4.3").contains("not covered"),
         "scope requires documented information"
     );
+}
+
+/// The row of `id` in a generated table (`<tr id="…"`).
+fn row(html: &str, id: &str) -> String {
+    html.split(&format!(r#"<tr id="{id}""#))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row {id}"))
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_control_or_clause_is_not_implemented_by_a_draft() {
+    let soa = "controls:\n  A.5.1: {applicable: true, status: implemented}\n  A.5.2: {applicable: true, status: implemented}\n  A.5.3: {applicable: true, status: implemented}\n  A.5.4: {applicable: true, status: implemented}\n";
+    let book = Book::new()
+        .doc("soa.yaml", soa)
+        .doc(
+            "policies/d-policy.md",
+            &controlled(
+                "d-policy",
+                "status: draft\ncontrols: [A.5.1, A.5.2]\nclauses: [\"5.2\"]",
+            ),
+        )
+        .doc(
+            "policies/r-policy.md",
+            &controlled("r-policy", "status: in-review\ncontrols: [A.5.1]"),
+        )
+        .doc(
+            "policies/a-policy.md",
+            &controlled("a-policy", &format!("{APPROVED}\ncontrols: [A.5.2]")),
+        )
+        .doc(
+            "policies/n-policy.md",
+            &controlled("n-policy", "controls: [A.5.3]"),
+        )
+        .doc(
+            "policies/old-policy.md",
+            &controlled("old-policy", "status: retired\ncontrols: [A.5.4]"),
+        );
+    let built = book.build();
+    let all = problems(&built);
+    let gaps: Vec<&str> = all
+        .iter()
+        .filter(|p| p.code == "soa-gap")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(
+        gaps,
+        [
+            "A.5.1 is applicable, but only drafts implement it: `d-policy` (draft), `r-policy` (in-review)",
+            "A.5.4 is applicable, but no document implements it",
+        ],
+        "approved (A.5.2) and status-less (A.5.3) documents implement; retired ones do not: {all:#?}"
+    );
+    let clause = all
+        .iter()
+        .find(|p| p.code == "clause-only-in-drafts")
+        .expect("clause warning");
+    assert!(clause.message.contains("clause 5.2"), "{clause:?}");
+    assert_eq!(
+        (clause.file.as_str(), clause.line),
+        ("content/policies/d-policy.md", 6)
+    );
+
+    let html = book.site("handbook/soa.html");
+    let a51 = row(&html, "A.5.1");
+    assert!(a51.contains(r#"class="gap""#), "{a51}");
+    assert!(a51.contains("gap: only in drafts"), "{a51}");
+    assert!(
+        a51.contains(r#"Only in drafts: <a href="../d-policy.html">d-policy title</a> <span class="status status-draft">draft</span>"#),
+        "{a51}"
+    );
+    assert!(a51.contains("status-in-review"), "{a51}");
+    let a52 = row(&html, "A.5.2");
+    assert!(!a52.contains(r#"class="gap""#), "{a52}");
+    assert!(a52.contains("Also in drafts:"), "{a52}");
+    assert!(row(&html, "A.5.3").contains("../n-policy.html"));
+    let csv = book.site("handbook/soa.csv");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("A.5.1,") && l.ends_with(",,d-policy r-policy")),
+        "{csv}"
+    );
+
+    let clauses = book.site("handbook/clauses.html");
+    let c52 = row(&clauses, "clause-5.2");
+    assert!(
+        c52.contains("not covered") && c52.contains("Only in drafts:"),
+        "{c52}"
+    );
+}
+
+#[test]
+fn status_is_marked_on_role_pages_and_retired_documents_have_no_next_review() {
+    let book = Book::new()
+        .doc(
+            "policies/old-policy.md",
+            &controlled(
+                "old-policy",
+                "owner: Security Officer\nstatus: retired\neffective: 2025-01-01\nreview_every: 12 months",
+            ),
+        )
+        .doc(
+            "policies/new-policy.md",
+            &controlled("new-policy", "owner: Security Officer\nstatus: draft"),
+        )
+        .doc("policies/a-policy.md", &controlled("a-policy", APPROVED));
+    let built = book.build();
+    assert!(problems(&built).is_empty(), "{:#?}", problems(&built));
+    let role = book.site("handbook/role-security-officer.html");
+    let item = |id: &str| {
+        let at = role
+            .find(&format!(r#"<span class="doc-id">{id}</span>"#))
+            .unwrap();
+        role[at..].split("</li>").next().unwrap().to_string()
+    };
+    assert!(item("old-policy").contains(r#"<span class="status status-retired">retired</span>"#));
+    assert!(item("new-policy").contains(r#"<span class="status status-draft">draft</span>"#));
+    assert!(
+        !item("a-policy").contains("status"),
+        "approved is the normal case"
+    );
+
+    let old = book.site("old-policy.html");
+    assert!(
+        !old.contains("Next review"),
+        "a retired document is not reviewed"
+    );
+    let csv = book.site("handbook/register.csv");
+    let line = csv.lines().find(|l| l.starts_with("old-policy,")).unwrap();
+    assert_eq!(
+        line,
+        "old-policy,old-policy title,policy,,retired,Security Officer,,2025-01-01,,,,,,policies/old-policy.md"
+    );
+    assert!(
+        csv.contains(",2027-06-01,"),
+        "a current document keeps its next review"
+    );
+}
+
+#[test]
+fn controlled_types_need_status_owner_and_version() {
+    let book = Book::with_defaults()
+        .doc("policies/bare-policy.md", &controlled("bare-policy", ""))
+        .doc(
+            "procedures/owned-procedure.md",
+            &controlled("owned-procedure", "owner: IT\nstatus: draft"),
+        )
+        .doc(
+            "standards/complete-standard.md",
+            &controlled(
+                "complete-standard",
+                "owner: IT\nstatus: draft\nversion: \"0.1\"",
+            ),
+        )
+        .doc("guidelines/a-guideline.md", &controlled("a-guideline", ""));
+    let built = book.build();
+    let all = problems(&built);
+    let messages: Vec<(&str, usize, &str)> = all
+        .iter()
+        .map(|p| (p.file.as_str(), p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "content/policies/bare-policy.md",
+                2,
+                "`bare-policy` is a policy under document control, but has no `status`, `owner` or `version`"
+            ),
+            (
+                "content/procedures/owned-procedure.md",
+                2,
+                "`owned-procedure` is a procedure under document control, but has no `version`"
+            ),
+        ],
+        "guidelines are not controlled by default"
+    );
+    assert!(all[0].help.contains("`status: draft`"), "{}", all[0].help);
+    assert!(all.iter().all(|p| p.severity == Severity::Warning));
+
+    let book = book.file("book.toml", "[isms]\ncontrolled-types = [\"guideline\"]\n");
+    let all = problems(&book.build());
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(all[0].message.starts_with("`a-guideline` is a guideline"));
+}
+
+#[test]
+fn controls_without_a_statement_of_applicability_warn() {
+    let book = Book::new().doc(
+        "policies/a-policy.md",
+        &controlled("a-policy", "controls: [A.5.1]"),
+    );
+    let p = single_problem(&book.build());
+    assert_eq!(
+        (p.code.as_str(), p.severity, p.line),
+        ("soa-missing", Severity::Warning, 4)
+    );
+    assert!(p.message.contains("content/soa.yaml"), "{p:?}");
+    assert!(p.help.contains("6.1.3"), "{p:?}");
+    let book = book.doc("soa.yaml", &full_soa(&["A.5.1"]));
+    let all = problems(&book.build());
+    assert!(all.is_empty(), "{all:#?}");
+}
+
+#[test]
+fn the_statement_of_applicability_has_its_own_document_control() {
+    let soa = format!(
+        "version: \"2026.3\"\nowner: ISMS Manager\napprover: Chief Executive\neffective: 2026-09-30\n{}",
+        full_soa(&["A.5.1"])
+    );
+    let book = Book::new().doc("soa.yaml", &soa).doc(
+        "policies/a-policy.md",
+        &controlled("a-policy", "controls: [A.5.1]"),
+    );
+    let built = book.build();
+    assert!(problems(&built).is_empty(), "{:#?}", problems(&built));
+    let html = book.site("handbook/soa.html");
+    let block = html
+        .split(r#"<dl class="document-control""#)
+        .nth(1)
+        .expect("a document-control block")
+        .split("</dl>")
+        .next()
+        .unwrap();
+    assert!(block.contains("<dt>Version</dt><dd>2026.3</dd>"), "{block}");
+    assert!(block.contains(r#"<a href="../handbook/role-isms-manager.html">ISMS Manager</a>"#));
+    assert!(
+        block.contains("<dt>Effective</dt><dd>2026-09-30</dd>"),
+        "{block}"
+    );
+    let csv = book.site("handbook/register.csv");
+    assert_eq!(
+        csv.lines().last().unwrap(),
+        "statement-of-applicability,Statement of Applicability,record,2026.3,,ISMS Manager,Chief Executive,2026-09-30,,,,,,soa.yaml"
+    );
+    let register = book.site("handbook/register.html");
+    assert!(register.contains(r#"<a href="../handbook/soa.html">Statement of Applicability</a>"#));
+    let json: serde_json::Value =
+        serde_json::from_str(&book.site("handbook/register.json")).unwrap();
+    assert_eq!(json[1]["version"], "2026.3");
+    let role = book.site("handbook/role-isms-manager.html");
+    assert!(
+        role.contains("Owns (1)") && role.contains("../handbook/soa.html"),
+        "the SoA's owner has a role page listing it: {role}"
+    );
+}
+
+#[test]
+fn csv_exports_neutralise_formulas() {
+    let book = Book::new().doc(
+        "policies/a-policy.md",
+        "---\nid: a-policy\ntitle: \"=HYPERLINK(\\\"http://evil.example\\\",\\\"Click\\\")\"\nowner: \"@admin\"\ncontrols: [A.5.1]\n---\n\nText.\n",
+    ).doc("soa.yaml", "controls:\n  A.5.1: {applicable: true, status: implemented, justification: \"-1 risk; =SUM(A1)\"}\n");
+    book.build();
+    let csv = book.site("handbook/register.csv");
+    assert!(
+        csv.contains(
+            r#"a-policy,"'=HYPERLINK(""http://evil.example"",""Click"")",policy,,,'@admin,"#
+        ),
+        "{csv}"
+    );
+    let soa = book.site("handbook/soa.csv");
+    assert!(soa.contains(",'-1 risk; =SUM(A1),a-policy,"), "{soa}");
 }

@@ -9,16 +9,24 @@ fn policy(id: &str, version: &str, extra: &str, body: &str) -> String {
     )
 }
 
-const PROCEDURE: &str = "---\nid: management-review-procedure\ntitle: Management review procedure\n---\n\nThe following documents should be available for review during the meeting:\n- Statement of applicability\n- [a-policy]\n- Audit reports\n\n## Meeting\n- not an input\n";
+const PROCEDURE: &str = "---\nid: management-review-procedure\ntitle: Management review procedure\n---\n\nThe following documents should be available for review during the meeting:\n- Statement of applicability\n- [a-policy]\n- Audit reports\n- Minutes of previous meetings\n- The minutes' form: [minutes-template#actions]\n\n## Meeting\n- not an input\n";
 
 fn repo() -> Book {
     let book = Book::new()
         .file(".gitignore", "/site\n/review-pack\n")
         .doc(
             "soa.yaml",
-            "controls:\n  A.5.1:\n    applicable: true\n    status: planned\n",
+            "controls:\n  A.5.1:\n    applicable: true\n    status: planned\n  A.5.2:\n    applicable: true\n    status: implemented\n",
         )
         .doc("procedures/management-review-procedure.md", PROCEDURE)
+        .doc(
+            "templates/minutes-template.md",
+            "---\nid: minutes-template\ntitle: Management review minutes template\ntype: template\n---\n\n## Actions\n",
+        )
+        .doc(
+            "records/minutes-draft.md",
+            "---\nid: minutes-draft\ntitle: Minutes of previous meetings, 2026 (draft)\nstatus: draft\ncontrols: [A.5.2]\n---\n\nNot agreed yet.\n",
+        )
         .doc(
             "policies/a-policy.md",
             &policy("a-policy", "1.0", "", "A text."),
@@ -162,9 +170,21 @@ fn review_pack_lists_exactly_the_documents_changed_since_the_revision() {
     );
     let gaps = section(&md, "Open gaps");
     assert!(gaps.contains("A.5.1") && gaps.contains("Planned"), "{gaps}");
+    assert!(
+        gaps.contains("| A.5.2 Information security roles and responsibilities | only drafts implement it: minutes-draft (draft) (Implemented) |"),
+        "{gaps}"
+    );
     let inputs = section(&md, "Inputs listed by the management review procedure");
     assert!(inputs.contains("- [ ] Statement of applicability — [Statement of Applicability](../site/handbook/soa.html)"), "{inputs}");
-    assert!(inputs.contains("- [ ] [a-policy] — [a-policy title](../site/a-policy.html) (version 1.1, last changed 2026-02-11)"), "{inputs}");
+    assert!(inputs.contains("- [ ] [a-policy title](../site/a-policy.html) — [a-policy title](../site/a-policy.html) (version 1.1, last changed 2026-02-11)"), "[ref]s are resolved: {inputs}");
+    assert!(
+        inputs.contains("- [ ] Minutes of previous meetings — not in the handbook: bring it to the meeting (Minutes of previous meetings, 2026 (draft) is a draft document)"),
+        "a draft is not the minutes: {inputs}"
+    );
+    assert!(
+        inputs.contains("- [ ] The minutes' form: [Management review minutes template](../site/minutes-template.html#actions) — not in the handbook: bring it to the meeting (Management review minutes template is a template)"),
+        "nor is a template: {inputs}"
+    );
     assert!(
         inputs.contains("- [ ] Audit reports — not in the handbook"),
         "{inputs}"
@@ -174,6 +194,10 @@ fn review_pack_lists_exactly_the_documents_changed_since_the_revision() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(
         html.contains("<a href=\"../site/a-policy.html\">a-policy title</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li>☐ <a href=\"../site/a-policy.html\">a-policy title</a> — "),
         "{html}"
     );
     assert!(html.contains("1.0 → 1.1"));
@@ -194,7 +218,7 @@ fn review_pack_lists_exactly_the_documents_changed_since_the_revision() {
     assert!(section(&since_feb_11, "Documents added").starts_with("Documents added (1)"));
     let (everything, _) = pack(&book, "2025-01-01");
     assert!(
-        section(&everything, "Documents added").starts_with("Documents added (6)"),
+        section(&everything, "Documents added").starts_with("Documents added (8)"),
         "{everything}"
     );
 }
@@ -226,4 +250,35 @@ fn review_pack_errors_are_clear_and_foreign_files_are_kept() {
         std::fs::read_to_string(book.path().join("review-pack/review-pack.md")).unwrap(),
         "my own notes"
     );
+}
+
+#[test]
+fn review_pack_writes_by_default_only_where_git_ignores_it() {
+    let book = repo().file(".gitignore", "/site\n");
+    book.commit_all("Alice", "2026-03-02", "Stop ignoring the review pack");
+    let out = book.cli(&["review-pack", "--since", "review-1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("is not ignored by git"), "{err}");
+    assert!(
+        err.contains("add `/review-pack/` to") && err.contains("--out"),
+        "{err}"
+    );
+    assert!(!book.path().join("review-pack").exists(), "nothing written");
+
+    let elsewhere = book.path().join("pack-elsewhere");
+    let out = book.cli(&[
+        "review-pack",
+        "--since",
+        "review-1",
+        "--out",
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "--out is the user's choice: {}",
+        stderr(&out)
+    );
+    assert!(elsewhere.join("review-pack.md").exists());
 }

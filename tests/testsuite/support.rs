@@ -24,7 +24,19 @@ pub struct Problem {
 }
 
 impl Book {
+    /// A handbook whose documents need no document control: most tests are about something else
+    /// (links, diagrams, history), so no type is controlled. A test that writes its own
+    /// `book.toml` replaces this one.
     pub fn new() -> Book {
+        Book::with_defaults().file(
+            "book.toml",
+            "[isms]\n# The fixture is about something else than document control.\ncontrolled-types = []\n",
+        )
+    }
+
+    /// A handbook with the default configuration (no `book.toml`): policies, procedures and
+    /// standards are controlled documents.
+    pub fn with_defaults() -> Book {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(dir.path().join("content")).expect("content dir");
         Book { dir }

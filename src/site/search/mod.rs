@@ -14,7 +14,9 @@
 //!   headings, owner/controls, body count) as six flag bits, packed into one variable-length number
 //!   per posting (see [`encode_postings`]).
 //! - `d<N>.js`, the document shards: [`DOCS_PER_SHARD`] documents each, with what a result shows:
-//!   id, title, type, owner and a few sentences for the snippet. The sentences are chosen greedily
+//!   id, title, type, owner, a few sentences for the snippet and, for a document not in force, its
+//!   status (`draft`, `in-review`, `retired`). The manifest lists the retired documents, which rank
+//!   after the others. The sentences are chosen greedily
 //!   to cover as many of the document's distinctive words as fit in [`EXCERPT_PERCENT`] of its text,
 //!   so a body match usually has a sentence to show it in context.
 //!
@@ -31,6 +33,7 @@ mod extract;
 
 use super::{Model, Sink};
 use crate::diagnostics::Fatal;
+use crate::isms::control::Status;
 use crate::load::Document;
 use extract::{ExtractBuffers, decode_into, extract_each};
 
@@ -231,20 +234,30 @@ pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
             )
         })?;
 
-    // Document shards.
+    // Document shards. A document not in force carries its status, for the result to say so.
+    let statuses: Vec<Option<&str>> = model
+        .isms
+        .controls
+        .iter()
+        .map(|c| {
+            c.status
+                .filter(|s| *s != Status::Approved)
+                .map(Status::as_str)
+        })
+        .collect();
     parsed
         .into_par_iter()
-        .zip(docs_read.par_iter().zip(bodies))
+        .zip(docs_read.par_iter().zip(bodies).zip(&statuses))
         .chunks(DOCS_PER_SHARD)
         .enumerate()
         .try_for_each_init(ExtractBuffers::default, |buffers, (n, chunk)| {
             let mut json = Vec::with_capacity(16 * 1024);
             json.push(b'[');
-            for (i, (p, (doc, body))) in chunk.into_iter().enumerate() {
+            for (i, (p, ((doc, body), status))) in chunk.into_iter().enumerate() {
                 if i > 0 {
                     json.push(b',');
                 }
-                write_record(doc, &p, &body.html, &idf, &mut json, buffers);
+                write_record(doc, *status, &p, &body.html, &idf, &mut json, buffers);
             }
             json.push(b']');
             let json = String::from_utf8(json).expect("JSON is UTF-8");
@@ -254,9 +267,15 @@ pub fn write_index(model: &Model, sink: &dyn Sink) -> Result<(), Fatal> {
             )
         })?;
 
+    // Retired documents rank after the others.
+    let retired: Vec<usize> = (statuses.iter().enumerate())
+        .filter(|(_, s)| **s == Some(Status::Retired.as_str()))
+        .map(|(n, _)| n)
+        .collect();
     let manifest = serde_json::json!({
         "version": 1,
         "documents": docs.len(),
+        "retired": retired,
         "docsPerShard": DOCS_PER_SHARD,
         "alphabet": std::str::from_utf8(ALPHABET).expect("ASCII"),
         "base": BASE,
@@ -769,6 +788,7 @@ fn parse_doc(doc: &Document, html: &str, terms: &mut Terms, scratch: &mut Scratc
 /// only headings of kept sentences are listed. Written as JSON to `out`.
 fn write_record(
     doc: &Document,
+    status: Option<&str>,
     parsed: &ParsedDoc,
     html: &str,
     idf: &[f64],
@@ -866,7 +886,12 @@ fn write_record(
         let from = if n == 0 { 0 } else { ends[n - 1] };
         string(out, &texts[from..ends[n]]);
     }
-    out.extend_from_slice(b"]]");
+    out.push(b']');
+    if let Some(status) = status {
+        out.push(b',');
+        string(out, status);
+    }
+    out.push(b']');
 }
 
 /// Append the id and text of the heading whose reading starts at byte `at` of `html` (see
@@ -1629,6 +1654,10 @@ mod tests {
     /// The record of a body, from [`parse_doc`] and [`write_record`], and whether its words were
     /// kept wide; written again with wide words when they were narrow.
     fn record(html: &str) -> (String, bool) {
+        record_with_status(html, None)
+    }
+
+    fn record_with_status(html: &str, status: Option<&str>) -> (String, bool) {
         let doc = document("doc");
         let mut terms = Terms::default();
         let mut parsed = parse_doc(&doc, html, &mut terms, &mut Scratch::default());
@@ -1639,6 +1668,7 @@ mod tests {
             let mut out = Vec::new();
             write_record(
                 &doc,
+                status,
                 parsed,
                 html,
                 &idf,
@@ -1670,6 +1700,11 @@ mod tests {
         assert_eq!(
             small,
             r#"["doc","Title","policy","","",["s","Sec"],[0,"Alpha beta.",0,"Gamma alpha.",1,"Delta beta epsilon."]]"#
+        );
+        let (retired, _) = record_with_status("<p>Alpha.</p>", Some("retired"));
+        assert_eq!(
+            retired, r#"["doc","Title","policy","","",[],[0,"Alpha."],"retired"]"#,
+            "a document not in force says so, eighth"
         );
         // 70,000 distinct terms, ten to a sentence; the last ones under a heading.
         let mut html = String::from("<p>");

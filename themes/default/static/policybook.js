@@ -22,9 +22,18 @@
         var link = document.createElement("a");
         link.href = root + doc[0] + ".html";
         link.textContent = doc[1];
+        if (doc[2]) {
+          // Not in force: draft, in-review or retired.
+          var marker = document.createElement("span");
+          marker.className = "status status-" + doc[2] + " nav-status";
+          marker.textContent = doc[2] === "in-review" ? "in review" : doc[2];
+          link.appendChild(document.createTextNode(" "));
+          link.appendChild(marker);
+          item.className = "status-" + doc[2];
+        }
         if (doc[0] === current) {
           link.setAttribute("aria-current", "page");
-          item.className = "current";
+          item.className = (item.className + " current").trim();
         }
         item.appendChild(link);
         list.appendChild(item);

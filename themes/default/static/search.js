@@ -204,11 +204,13 @@
   }
 
   // Rank documents for parsed query words; all index files needed must be loaded.
-  // Every word must match. Documents with more words in their title or id come first, then by the
-  // sum of field weight x inverse document frequency (prefix matches count 0.6), then in
-  // navigation order.
+  // Every word must match. Retired documents come after the others; then documents with more
+  // words in their title or id, then by the sum of field weight x inverse document frequency
+  // (prefix matches count 0.6), then in navigation order.
   function rank(parsed) {
     var n = manifest.documents;
+    var retired = new Uint8Array(n);
+    (manifest.retired || []).forEach(function (d) { retired[d] = 1; });
     var total = new Float64Array(n);
     var strong = new Uint8Array(n);
     var alive = null;
@@ -240,7 +242,7 @@
     });
     alive = alive || [];
     alive.sort(function (a, b) {
-      return (strong[b] - strong[a]) || (total[b] - total[a]) || (a - b);
+      return (retired[a] - retired[b]) || (strong[b] - strong[a]) || (total[b] - total[a]) || (a - b);
     });
     return alive;
   }
@@ -376,6 +378,12 @@
         a.className = "search-result";
         a.href = root + r[0] + ".html" + (s.anchor ? "#" + s.anchor : "");
         var meta = [r[2], r[0]].concat(r[3] ? ["owner: " + r[3]] : []).map(escapeHtml).join(" · ");
+        if (r[7]) {
+          // Not in force: say so, in the words the pages use.
+          meta += ' <span class="status status-' + escapeHtml(r[7]) + '">' +
+            escapeHtml(r[7] === "in-review" ? "in review" : r[7]) + "</span>";
+          a.className += " search-result-" + r[7];
+        }
         a.innerHTML = '<span class="search-result-title">' + highlight(r[1], current.words).html + "</span>" +
           '<span class="search-result-meta">' + meta + "</span>" +
           (s.html ? '<span class="search-result-snippet">' +
