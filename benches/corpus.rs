@@ -1,5 +1,5 @@
-//! A deterministic synthetic handbook: `n` documents of four types with `[id]` references, lists,
-//! tables, headings and (one in four) a mermaid flowchart. The same `n` always gives the same files.
+//! A deterministic synthetic handbook: `n` approved documents of four types with `[id]` references,
+//! lists, tables, headings and (one in four) a mermaid flowchart. The same `n` always gives the same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -80,7 +80,7 @@ pub fn generate(root: &Path, n: usize) -> std::io::Result<u64> {
         let mut text = String::with_capacity(8192);
         let _ = write!(
             text,
-            "---\nid: {}\ntitle: \"{} {kind} {i}\"\ntype: {kind}\nowner: {}\nversion: \"1.{}\"\ncontrols: [A.5.{}, A.8.{}]\n---\n\n",
+            "---\nid: {}\ntitle: \"{} {kind} {i}\"\ntype: {kind}\nowner: {}\nversion: \"1.{}\"\nstatus: approved\napprover: Chief Executive\neffective: 2026-01-15\nreview_every: 2 years\ncontrols: [A.5.{}, A.8.{}]\n---\n\n",
             id(i),
             TOPICS[(i / 4) % TOPICS.len()].replace('-', " "),
             OWNERS[i % OWNERS.len()],

@@ -331,6 +331,7 @@ mod tests {
                 order: None,
                 fields: Default::default(),
                 key_spans: Default::default(),
+                item_spans: Default::default(),
                 body_start: 0,
             })
             .collect();

@@ -243,6 +243,22 @@ impl Catalogue {
     }
 
     fn suggest_control(&self, raw: &str) -> Option<&'static str> {
+        // `iso27001:A.5.1`, `ISO/IEC 27001 A.5.1`: the id after a prefix.
+        if let Some(after) = raw
+            .rsplit([':', ' '])
+            .next()
+            .filter(|a| a.len() < raw.len())
+            && let ControlLookup::Current(c) = self.lookup_control(after)
+        {
+            return Some(c.id);
+        }
+        // `A.5.01.1`: a 2022 id with a part too many.
+        let parts: Vec<&str> = raw.trim().split('.').collect();
+        if parts.len() == 4
+            && let ControlLookup::Current(c) = self.lookup_control(&parts[..3].join("."))
+        {
+            return Some(c.id);
+        }
         let probe = normalize_control_id(raw).unwrap_or_else(|| raw.trim().to_uppercase());
         let current = closest(&probe, self.controls.iter().map(|c| c.id), 2);
         let legacy = closest(&probe, self.legacy.iter().map(|l| l.id), 2);

@@ -273,6 +273,8 @@ impl Severity {
 pub struct Problem {
     /// The frontmatter key the problem is about.
     pub field: String,
+    /// The entry of that key's list it is about, when it is about one.
+    pub item: Option<usize>,
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
@@ -369,6 +371,8 @@ const CLASSIFICATION_SYNONYMS: &[(&str, &str)] = &[
 /// One entry of a list-valued field, as written.
 struct Item {
     text: String,
+    /// Its position in the YAML list (`None` for a single value).
+    index: Option<usize>,
     /// Given as a YAML number (so `5.10` may have arrived as `5.1`).
     numeric: bool,
 }
@@ -382,6 +386,7 @@ impl<'a> Parser<'a> {
     fn push(&mut self, severity: Severity, field: &str, message: String, help: Option<String>) {
         self.problems.push(Problem {
             field: field.to_owned(),
+            item: None,
             severity,
             message,
             help,
@@ -511,12 +516,14 @@ impl<'a> Parser<'a> {
                     .filter(|t| !t.is_empty())
                     .map(|t| Item {
                         text: t.to_owned(),
+                        index: None,
                         numeric: false,
                     })
                     .collect::<Vec<_>>(),
             ),
             Value::Number(n) => Some(vec![Item {
                 text: n.to_string(),
+                index: None,
                 numeric: true,
             }]),
             _ => None,
@@ -534,7 +541,10 @@ impl<'a> Parser<'a> {
         let mut items = Vec::new();
         for (i, v) in list.iter().enumerate() {
             match scalar(v) {
-                Some(found) => items.extend(found),
+                Some(found) => items.extend(found.into_iter().map(|item| Item {
+                    index: Some(i),
+                    ..item
+                })),
                 None if v.is_null() => {}
                 None => {
                     let message = format!("entry {} of `{key}` is {}, not text", i + 1, kind(v));
@@ -549,6 +559,7 @@ impl<'a> Parser<'a> {
         let mut ids = Vec::new();
         for item in self.items("controls", "Annex A control ids") {
             let raw = item.text.as_str();
+            let first = self.problems.len();
             match lookup_control(raw) {
                 ControlLookup::Current(c) => {
                     let padded = format!("{}0", c.id);
@@ -557,6 +568,12 @@ impl<'a> Parser<'a> {
                             "controls",
                             format!("`{raw}` is a YAML number, read as {}", describe(c.id)),
                             format!("if you meant {padded}, quote it; write ids as `A.5.10`"),
+                        );
+                    } else if raw.trim() != c.id {
+                        self.warn(
+                            "controls",
+                            format!("`{raw}` is read as {}", describe(c.id)),
+                            format!("write the id as ISO/IEC 27001 does: `{}`", c.id),
                         );
                     }
                     ids.push(c.id.to_owned());
@@ -586,6 +603,9 @@ impl<'a> Parser<'a> {
                     };
                     self.error("controls", format!("unknown Annex A control `{raw}`"), help);
                 }
+            }
+            for problem in &mut self.problems[first..] {
+                problem.item = item.index;
             }
         }
         dedup(ids)
@@ -751,7 +771,7 @@ mod tests {
             "last_reviewed": "2026-03-01",
             "review_every": "12 months",
             "classification": "internal",
-            "controls": ["A.5.15", "a.5.18", "8.2", "A.5.15"],
+            "controls": ["A.5.15", "A.5.18", "A.8.2", "A.5.15"],
             "clauses": [9.3, "6.1.3", 4],
             "supersedes": "POL-007",
         }));
@@ -926,12 +946,21 @@ mod tests {
     }
 
     #[test]
-    fn numeric_control_ids_warn_only_when_ambiguous() {
-        let (dc, problems) = parse(json!({"controls": [5.1, 5.4]}));
-        assert_eq!(dc.controls, ["A.5.1", "A.5.4"]);
-        let p = only(&problems);
-        assert_eq!(p.severity, Severity::Warning);
-        assert!(p.help.as_ref().unwrap().contains("if you meant A.5.10"));
+    fn numeric_control_ids_warn_with_the_canonical_id() {
+        let (dc, problems) = parse(json!({"controls": [5.1, 5.4, "A.5.5"]}));
+        assert_eq!(dc.controls, ["A.5.1", "A.5.4", "A.5.5"]);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(problems.iter().all(|p| p.severity == Severity::Warning));
+        assert!(
+            problems[0]
+                .help
+                .as_ref()
+                .unwrap()
+                .contains("if you meant A.5.10")
+        );
+        assert_eq!(problems[0].item, Some(0));
+        assert!(problems[1].message.starts_with("`5.4` is read as `A.5.4`"));
+        assert_eq!(problems[1].item, Some(1));
     }
 
     #[test]

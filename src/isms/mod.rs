@@ -204,7 +204,11 @@ fn document_control(doc: &Document, today: Date) -> (DocumentControl, Vec<Diagno
             control::Severity::Error => Diagnostic::error("invalid-document-control", p.message),
             control::Severity::Warning => Diagnostic::warning("document-control", p.message),
         };
-        let d = d.at(doc.file, doc.field_span(&p.field));
+        let span = p
+            .item
+            .and_then(|i| doc.item_spans.get(&p.field)?.get(i).cloned())
+            .unwrap_or_else(|| doc.field_span(&p.field));
+        let d = d.at(doc.file, span);
         diagnostics.push(match p.help {
             Some(help) => d.help(help),
             None => d,

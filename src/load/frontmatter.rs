@@ -23,6 +23,8 @@ pub struct Frontmatter {
     /// Top-level keys whose value is written without quotes and read by YAML as a number
     /// (`version: 1.10` is the number 1.1), with the value as written.
     pub unquoted_numbers: BTreeMap<String, String>,
+    /// For top-level keys whose value is a list: the span of each scalar entry.
+    pub item_spans: BTreeMap<String, Vec<Range<usize>>>,
     /// Byte offset of the Markdown body in the file.
     pub body_start: usize,
 }
@@ -79,7 +81,20 @@ pub fn split(text: &str) -> Result<Frontmatter, SplitError> {
     let fields = parse_yaml(yaml, yaml_start)?;
     let mut key_spans = BTreeMap::new();
     let mut unquoted_numbers = BTreeMap::new();
+    let mut item_spans = BTreeMap::new();
     for (_, entry) in outline.children(None) {
+        if !entry.items.is_empty() {
+            let spans = entry.items.iter().map(|item| {
+                let text = &yaml[item.span.clone()];
+                // The entry itself, not the rest of its line (`A.5.1, A.8.5]`).
+                let len = text.find([',', ']', '#']).unwrap_or(text.len());
+                yaml_start + item.span.start
+                    ..yaml_start + item.span.start + text[..len].trim_end().len()
+            });
+            item_spans
+                .entry(entry.key.clone())
+                .or_insert_with(|| spans.collect::<Vec<_>>());
+        }
         let start = yaml_start + entry.key_span.start;
         let end = yaml_start
             + yaml[entry.key_span.start..]
@@ -95,6 +110,7 @@ pub fn split(text: &str) -> Result<Frontmatter, SplitError> {
     Ok(Frontmatter {
         key_spans,
         unquoted_numbers,
+        item_spans,
         fields,
         body_start: close.end,
     })

@@ -36,6 +36,8 @@ pub struct Document {
     /// Every frontmatter field, including the ones above, for templates.
     pub fields: Fields,
     pub key_spans: BTreeMap<String, Range<usize>>,
+    /// For frontmatter lists: each entry's span, so a problem with one points at it.
+    pub item_spans: BTreeMap<String, Vec<Range<usize>>>,
     /// Byte offset of the Markdown body in the source file.
     pub body_start: usize,
 }
@@ -552,6 +554,7 @@ fn document(
         order,
         fields: fm.fields,
         key_spans: fm.key_spans,
+        item_spans: fm.item_spans,
         body_start,
     })
 }

@@ -130,3 +130,44 @@ fn a_bad_exclude_glob_is_a_config_error() {
     assert_eq!(all[0].code, "invalid-config");
     assert!(all[0].message.contains("`drafts/[`"));
 }
+
+#[test]
+fn control_ids_in_other_forms_are_read_with_a_warning_at_the_list_item() {
+    let book = Book::new().doc(
+        "a.md",
+        "---\nid: a\ntitle: A\ncontrols:\n  - A.05.01\n  - A5.15\n  - iso27001:A.5.17\n  - A.8.05.1\ncontrols_note: x\n---\nText.\n",
+    );
+    let all = problems(&book.check());
+    let found: Vec<(usize, usize, &str)> = all
+        .iter()
+        .filter(|p| p.code != "soa-missing")
+        .map(|p| (p.line, p.column, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                5,
+                5,
+                "`A.05.01` is read as `A.5.1` (Policies for information security)"
+            ),
+            (6, 5, "`A5.15` is read as `A.5.15` (Access control)"),
+            (7, 5, "unknown Annex A control `iso27001:A.5.17`"),
+            (8, 5, "unknown Annex A control `A.8.05.1`"),
+        ],
+        "{all:#?}"
+    );
+    let all: Vec<_> = all.iter().filter(|p| p.code != "soa-missing").collect();
+    assert!(all[0].help.contains("`A.5.1`"), "{}", all[0].help);
+    assert!(all[2].help.contains("A.5.17"), "{}", all[2].help);
+    assert!(all[3].help.contains("A.8.5"), "{}", all[3].help);
+
+    // Flow lists point at the entry too.
+    let book = Book::new().doc(
+        "b.md",
+        "---\nid: b\ntitle: B\ncontrols: [A.5.1, A.05.15]\n---\nText.\n",
+    );
+    let all = problems(&book.check());
+    let p = all.iter().find(|p| p.code == "document-control").unwrap();
+    assert_eq!((p.line, p.column), (4, 19), "{all:#?}");
+}
