@@ -115,7 +115,10 @@ pub struct InitArgs {
     /// The folder to create the handbook in
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// The handbook's title
+    /// The organisation whose ISMS this is (default: from the folder's name)
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// The handbook's title (default: "<organisation> ISMS Handbook")
     #[arg(long)]
     pub title: Option<String>,
     /// Also initialise a folder that is not empty (existing files are never overwritten)

@@ -226,6 +226,7 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
         );
         return (soa, diagnostics);
     };
+    let mut undecided = 0;
     let mut keys: Vec<&String> = controls.keys().collect();
     keys.sort_by_key(|k| spans.get(k.as_str()).map_or(usize::MAX, |s| s.start));
     for key in keys {
@@ -257,6 +258,12 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
                 continue;
             }
         };
+        // `applicable: undecided` (as `policybook init` writes every control): still to decide,
+        // counted with the missing ones below, not an error.
+        if value.get("applicable").and_then(Value::as_str) == Some("undecided") {
+            undecided += 1;
+            continue;
+        }
         if let Some(entry) = entry(key, value, span, file, &mut diagnostics) {
             soa.entries.insert(id, entry);
         }
@@ -273,8 +280,12 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
             Diagnostic::warning(
                 "soa-incomplete",
                 format!(
-                    "the Statement of Applicability does not decide on {} of the 93 controls: {}",
+                    "the Statement of Applicability does not decide on {} of the 93 controls{}: {}",
                     missing.len(),
+                    match undecided {
+                        0 => String::new(),
+                        n => format!(" ({n} marked `undecided`)"),
+                    },
                     abbreviate(&missing)
                 ),
             )
@@ -485,6 +496,18 @@ mod tests {
         );
         let (soa, _) = parse("controls:\n  A.5.1: {applicable: true}\n", FileId(0));
         assert_eq!(soa.control, SoaControl::default(), "all optional");
+    }
+
+    #[test]
+    fn undecided_controls_are_counted_not_refused() {
+        let p = problems(
+            "controls:\n  A.5.1: {applicable: undecided}\n  A.5.2: {applicable: true, status: planned}\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("soa-incomplete: the Statement of Applicability does not decide on 92 of the 93 controls (1 marked `undecided`): A.5.1, A.5.3"),
+            "{p:?}"
+        );
     }
 
     #[test]

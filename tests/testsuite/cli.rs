@@ -74,26 +74,50 @@ fn strict_turns_warnings_into_errors() {
 #[test]
 fn init_creates_a_handbook_that_builds_and_refuses_non_empty_folders() {
     let book = Book::new();
-    let out = book.cli(&["init", "fresh"]);
+    let out = book.cli(&["init", "fresh", "--organisation", "Acme Clinic"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let root = book.path().join("fresh");
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).unwrap();
+    assert!(read("book.toml").contains("organisation = \"Acme Clinic\""));
+    assert!(read("book.toml").contains("title = \"Acme Clinic ISMS Handbook\""));
+    assert!(read("content/policies/backup-policy.md").contains("what Acme Clinic actually does"));
+    assert!(read(".github/workflows/handbook.yml").contains("policybook diff"));
     let out = book.cli(&["build", "fresh"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let isp = std::fs::read_to_string(
-        book.path()
-            .join("fresh/site/information-security-policy.html"),
-    )
-    .unwrap();
+    let isp = read("site/information-security-policy.html");
     assert!(
-        isp.contains("Incident management procedure</a>"),
+        isp.contains("Access control policy</a>"),
         "starter documents reference each other"
     );
     assert!(isp.contains("Referenced by"));
+    // Every clause that requires documented information has a starter document (a draft).
+    let clauses = read("site/handbook/clauses.html");
+    let gaps: Vec<&str> = clauses
+        .split("<tr ")
+        .filter(|row| row.contains(" gap\""))
+        .collect();
+    assert!(gaps.len() >= 10, "{} gaps", gaps.len());
+    for row in gaps {
+        assert!(
+            row.contains("Only in drafts:"),
+            "a clause without a starter document: {row}"
+        );
+    }
+    // `check` passes; `check --strict` lists what is left to decide.
+    let out = book.cli(&["check", "fresh"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = book.cli(&["check", "--strict", "fresh"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("no Statement of Applicability (`content/soa.yaml`)"),
-        "check --strict lists what is left to decide: {}",
-        stderr(&out)
+        err.contains("does not decide on 93 of the 93 controls (93 marked `undecided`)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "clause 5.2 (Policy) requires documented information, but only drafts address it"
+        ),
+        "{err}"
     );
 
     let out = book.cli(&["init", "fresh"]);
