@@ -197,13 +197,14 @@ pub fn load(
 pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut unknown = BTreeSet::new();
-    let deserializer = match toml::de::Deserializer::parse(text) {
-        Ok(d) => d,
+    let root = match toml::de::DeTable::parse(text) {
+        Ok(root) => root,
         Err(e) => {
             diagnostics.push(toml_error(&e, text, file));
             return (Config::default(), diagnostics);
         }
     };
+    let deserializer = toml::de::Deserializer::from(root.clone());
     let result: Result<Config, _> = serde_ignored::deserialize(deserializer, |path| {
         unknown.insert(path.to_string());
     });
@@ -215,8 +216,7 @@ pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
         }
     };
     for key in unknown {
-        let leaf = key.rsplit('.').next().unwrap_or(&key);
-        let span = find_key(text, leaf).unwrap_or(0..0);
+        let span = key_span(root.get_ref(), &key).unwrap_or(0..0);
         diagnostics.push(
             Diagnostic::warning("unknown-config-key", format!("unknown key `{key}` in book.toml"))
                 .at(file, span)
@@ -238,25 +238,17 @@ fn toml_error(e: &toml::de::Error, text: &str, file: FileId) -> Diagnostic {
         .help("see the configuration section of the README for the keys and their types")
 }
 
-/// The span of the first line defining `key = …` (good enough to point at an unknown key).
-fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        let name = trimmed
-            .split(['=', ']'])
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_start_matches('[')
-            .trim_matches('"');
-        if name == key || name.ends_with(&format!(".{key}")) {
-            return Some(offset + indent..offset + indent + trimmed.trim_end().len());
-        }
-        offset += line.len();
+/// Where the key at the dotted `path` (as serde_ignored reports it: `build.tittle`) is written.
+fn key_span(table: &toml::de::DeTable, path: &str) -> Option<std::ops::Range<usize>> {
+    let (first, rest) = path
+        .split_once('.')
+        .map_or((path, None), |(f, r)| (f, Some(r)));
+    let (key, value) = table.iter().find(|(k, _)| k.get_ref().as_ref() == first)?;
+    match (rest, value.get_ref()) {
+        (None, _) => Some(key.span()),
+        (Some(rest), toml::de::DeValue::Table(inner)) => key_span(inner, rest).or(Some(key.span())),
+        (Some(_), _) => Some(key.span()),
     }
-    None
 }
 
 #[cfg(test)]
