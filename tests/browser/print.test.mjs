@@ -86,3 +86,24 @@ test("the PDF has the title, the footer line, the classification and page n of m
   assert.ok(pages.some((p) => /Classification: INTERNAL/.test(p)), "an internal document's pages say so");
   fs.rmSync(file);
 });
+
+test("a single document printed from its page carries the same margins", async (t) => {
+  if (spawnSync("pdftotext", ["-v"]).error) return t.skip("pdftotext (poppler-utils) is not installed");
+  const other = await browser.context.newPage();
+  try {
+    await other.goto(at.url("access-control-policy.html"));
+    const file = path.join(site.dir, "one.pdf");
+    await other.pdf({ path: file, format: "A4", preferCSSPageSize: true });
+    const run = spawnSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" });
+    const pages = run.stdout.split("\f").filter((p) => p.trim());
+    assert.ok(pages.length >= 1);
+    pages.forEach((text, i) => {
+      assert.match(text, /Healthforge Hospital ISMS Handbook/);
+      assert.match(text, /Uncontrolled when printed · Classification: INTERNAL/, `page ${i + 1}`);
+      assert.match(text, new RegExp(`Page ${i + 1} of ${pages.length}\\b`));
+    });
+    fs.rmSync(file);
+  } finally {
+    await other.close();
+  }
+});

@@ -90,10 +90,10 @@
   // Tables in documents: wrapped in a region that scrolls sideways on narrow screens; dates never
   // break at their hyphens.
   function setupTables() {
+    document.querySelectorAll("#content td").forEach(function (cell) {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(cell.textContent.trim())) cell.classList.add("date");
+    });
     document.querySelectorAll(".document-body table").forEach(function (table) {
-      table.querySelectorAll("td").forEach(function (cell) {
-        if (/^\d{4}-\d{2}-\d{2}$/.test(cell.textContent.trim())) cell.classList.add("date");
-      });
       if (table.parentElement.classList.contains("table-wrap")) return;
       var wrap = document.createElement("div");
       wrap.className = "table-wrap";
