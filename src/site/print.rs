@@ -127,7 +127,14 @@ pub fn print_body(html: &str, doc: &str, is_document: impl Fn(&str) -> bool, out
                 }
             } else {
                 let in_svg = svg_depth > 0 || name.eq_ignore_ascii_case("svg");
-                let used = start_tag(rest, 1 + name.len(), doc, in_svg, &is_document, out);
+                let used = match rest.find('>') {
+                    // Most of a diagram's tags link nowhere: copied whole, without reading them.
+                    Some(end) if in_svg && !contains_href(&rest[..end]) => {
+                        out.push_str(&rest[..=end]);
+                        end + 1
+                    }
+                    _ => start_tag(rest, 1 + name.len(), doc, in_svg, &is_document, out),
+                };
                 if name.eq_ignore_ascii_case("svg") && !rest[..used].ends_with("/>") {
                     svg_depth += 1;
                 }
@@ -139,6 +146,17 @@ pub fn print_body(html: &str, doc: &str, is_document: impl Fn(&str) -> bool, out
         rest = &rest[copy..];
     }
     out.push_str(rest);
+}
+
+/// Whether `tag` may have an `href` attribute (in any case).
+fn contains_href(tag: &str) -> bool {
+    let bytes = tag.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b | 0x20 == b'h'
+            && bytes
+                .get(i..i + 4)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"href"))
+    })
 }
 
 /// The element name at the start of `s` (ASCII letters and digits).
