@@ -141,6 +141,23 @@ impl Default for BuildConfig {
 #[serde(default, rename_all = "kebab-case")]
 pub struct OutputConfig {
     pub html: HtmlConfig,
+    pub print: PrintConfig,
+}
+
+/// Printed pages: `print.html`, a document printed from the browser, the snapshot's PDF.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct PrintConfig {
+    /// The line at the foot of every printed page; empty for none.
+    pub footer: String,
+}
+
+impl Default for PrintConfig {
+    fn default() -> Self {
+        PrintConfig {
+            footer: "Uncontrolled when printed".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -223,7 +240,8 @@ pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                 .label("policybook does not use this key")
                 .help(
                     "known keys: [book] title, organisation, language, description; [build] content-dir, \
-                     output-dir, theme, cache-dir, max-file-size, exclude; [isms] soa, controlled-types; [output.html] repository-url, branch, edit-url-template",
+                     output-dir, theme, cache-dir, max-file-size, exclude; [isms] soa, controlled-types; [output.html] repository-url, branch, edit-url-template; \
+                     [output.print] footer",
                 ),
         );
     }
@@ -261,6 +279,14 @@ mod tests {
         assert!(diags.is_empty());
         assert_eq!(config.build.content_dir, PathBuf::from("content"));
         assert_eq!(config.book.language, "en");
+        assert_eq!(config.output.print.footer, "Uncontrolled when printed");
+    }
+
+    #[test]
+    fn print_footer_can_be_changed_or_emptied() {
+        let (config, diags) = parse("[output.print]\nfooter = \"\"\n", FileId(0));
+        assert!(diags.is_empty());
+        assert_eq!(config.output.print.footer, "");
     }
 
     #[test]

@@ -599,6 +599,7 @@ fn print_pdf(site: &Path, work: &Path, commit: &Commit) -> Result<(Vec<u8>, Stri
         }
     };
     let bytes = fix_pdf_dates(bytes, commit);
+    let bytes = relative_site_links(bytes, &format!("{}/", file_url(site)));
     Ok((
         bytes,
         format!(
@@ -658,6 +659,28 @@ fn fix_pdf_dates(mut pdf: Vec<u8>, commit: &Commit) -> Vec<u8> {
     pdf
 }
 
+/// Chromium writes every link as an absolute URL, so a link into the printed site (an attachment;
+/// links between documents are anchors inside `print.html`) would name the temporary folder it was
+/// printed from: a random name, dead once the folder is gone. Such links become relative to the PDF,
+/// which sits at the top of the site in the archive: the folder's URL `site_url` is replaced by
+/// `./` segments (and one `a/../` for an odd length) of the same length, so the cross-reference
+/// offsets stay right.
+fn relative_site_links(mut pdf: Vec<u8>, site_url: &str) -> Vec<u8> {
+    let needle = format!("/URI ({site_url}");
+    let len = site_url.len();
+    let mut same = if len % 2 == 1 { "a/../" } else { "" }.to_string();
+    while same.len() < len {
+        same.push_str("./");
+    }
+    let mut from = 0;
+    while let Some(at) = find(&pdf[from..], needle.as_bytes()) {
+        let start = from + at + needle.len() - len;
+        pdf[start..start + len].copy_from_slice(same.as_bytes());
+        from = start + len;
+    }
+    pdf
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -685,6 +708,41 @@ mod tests {
             String::from_utf8(fixed).unwrap(),
             "x /CreationDate (D:20260301120000+00'00')\n/ModDate (D:20260301120000+00'00')>>"
         );
+    }
+
+    #[test]
+    fn links_into_the_printed_site_become_relative_in_place() {
+        for site in ["file:///tmp/p-AbC/site/", "file:///tmp/p-AbCd/site/"] {
+            let pdf = format!(
+                "<</URI ({site}files/form.pdf)>> <</URI (https://example.org/)>> <</URI ({site}a.html#x)>>"
+            );
+            let fixed =
+                String::from_utf8(relative_site_links(pdf.clone().into_bytes(), site)).unwrap();
+            assert_eq!(fixed.len(), pdf.len());
+            assert!(!fixed.contains("/tmp/"), "{fixed}");
+            assert!(fixed.contains("<</URI (https://example.org/)>>"));
+            // What a PDF reader does with a relative URI (RFC 3986 dot segments) gives the site's path.
+            for (uri, expected) in [(1, "files/form.pdf"), (3, "a.html#x")] {
+                let uri = fixed
+                    .split("/URI (")
+                    .nth(uri)
+                    .unwrap()
+                    .split(')')
+                    .next()
+                    .unwrap();
+                let mut segments: Vec<&str> = Vec::new();
+                for part in uri.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            segments.pop();
+                        }
+                        p => segments.push(p),
+                    }
+                }
+                assert_eq!(segments.join("/"), expected, "{uri}");
+            }
+        }
     }
 
     #[test]

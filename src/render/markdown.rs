@@ -213,6 +213,15 @@ impl<'a> Rewriter<'a, '_> {
                     }
                     result.push(Event::Start(Tag::Paragraph));
                 }
+                // pulldown-cmark's checkbox has no accessible name: give it one.
+                Event::TaskListMarker(done) => result.push(Event::InlineHtml(
+                    if done {
+                        "<input disabled=\"\" type=\"checkbox\" checked=\"\" aria-label=\"Done\"/>\n"
+                    } else {
+                        "<input disabled=\"\" type=\"checkbox\" aria-label=\"Done\"/>\n"
+                    }
+                    .into(),
+                )),
                 other => result.push(other),
             }
         }

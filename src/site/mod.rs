@@ -7,6 +7,7 @@
 pub mod csv_export;
 pub mod isms;
 pub mod output;
+pub mod print;
 pub mod search;
 pub mod theme;
 
@@ -20,6 +21,7 @@ use crate::load::{Document, Handbook, kind_label};
 use crate::render::markdown::{FILES_DIR, page_url, page_url_from};
 use crate::render::{Heading, RenderedBody};
 use crate::resolve::LinkGraph;
+pub use print::write_print;
 use theme::Theme;
 
 /// Everything the pages are made from.
@@ -88,6 +90,16 @@ struct SiteInfo<'a> {
     language: &'a str,
     description: Option<&'a str>,
     repository_url: Option<&'a str>,
+    print: PrintInfo<'a>,
+}
+
+/// What printed pages carry in their margins (`@page` margin boxes take CSS strings only).
+#[derive(Serialize)]
+struct PrintInfo<'a> {
+    /// `[output.print] footer`; empty for none.
+    footer: &'a str,
+    footer_css: String,
+    title_css: String,
 }
 
 #[derive(Serialize)]
@@ -139,57 +151,6 @@ struct PageInfo<'a> {
     last_changed: Option<&'a str>,
 }
 
-/// Where `print.html` puts the documents, one `print-document.html` each.
-const PRINT_DOCUMENTS_MARKER: &str = "<!-- policybook:documents -->";
-
-/// The single-page handbook, streamed into `out` a few hundred documents at a time: the bodies are
-/// never copied into one template context or one string (at 10,000 documents with diagrams the page
-/// is hundreds of megabytes).
-fn print_page(
-    model: &Model,
-    theme: &Theme,
-    cx: &tera::Context,
-    out: &mut dyn std::io::Write,
-) -> Result<(), Fatal> {
-    let shell = theme.render("print.html", cx)?;
-    let Some((head, tail)) = shell.split_once(PRINT_DOCUMENTS_MARKER) else {
-        return Err(Fatal::new(format!(
-            "template `print.html` must contain `{PRINT_DOCUMENTS_MARKER}` where the documents go"
-        )));
-    };
-    let write = |out: &mut dyn std::io::Write, text: &str| {
-        out.write_all(text.as_bytes())
-            .map_err(|e| Fatal::new(format!("cannot write print.html: {e}")))
-    };
-    write(out, head)?;
-    let docs = &model.handbook.documents;
-    for (chunk, bodies) in docs.chunks(256).zip(model.bodies.chunks(256)) {
-        // Only the wrappers are rendered in parallel; each body is written from where it is.
-        let wrappers: Vec<String> = chunk
-            .par_iter()
-            .map(|doc| {
-                let mut cx = tera::Context::new();
-                cx.insert("document", &link(doc, ""));
-                theme.render("print-document.html", &cx)
-            })
-            .collect::<Result<_, Fatal>>()?;
-        for (wrapper, body) in wrappers.iter().zip(bodies) {
-            match wrapper.split_once(PRINT_BODY_MARKER) {
-                Some((before, after)) => {
-                    write(out, before)?;
-                    write(out, &body.html)?;
-                    write(out, after)?;
-                }
-                None => write(out, wrapper)?,
-            }
-        }
-    }
-    write(out, tail)
-}
-
-/// Where `print-document.html` puts the document's body.
-const PRINT_BODY_MARKER: &str = "<!-- policybook:body -->";
-
 pub fn link<'a>(doc: &'a Document, root: &str) -> DocLink<'a> {
     DocLink {
         id: &doc.id,
@@ -219,6 +180,11 @@ fn site_info(config: &Config) -> SiteInfo<'_> {
         language: &config.book.language,
         description: config.book.description.as_deref(),
         repository_url: config.output.html.repository_url.as_deref(),
+        print: PrintInfo {
+            footer: &config.output.print.footer,
+            footer_css: print::css_string(&config.output.print.footer),
+            title_css: print::css_string(&config.book.title),
+        },
     }
 }
 
@@ -453,20 +419,6 @@ pub fn write_shared(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(),
         "static/nav.js",
         nav_script(docs, &model.isms.controls).as_bytes(),
     )
-}
-
-/// `print.html`: every document on one page; and the search index (`search/`).
-pub fn write_print(model: &Model, theme: &Theme, sink: &dyn Sink) -> Result<(), Fatal> {
-    let docs = &model.handbook.documents;
-    let mut cx = tera::Context::new();
-    cx.insert("site", &site_info(&model.handbook.config));
-    cx.insert("snapshot", &model.snapshot);
-    cx.insert("root", "");
-    let contents: Vec<DocLink> = docs.iter().map(|d| link(d, "")).collect();
-    cx.insert("documents", &contents);
-    sink.write_stream("print.html", &mut |out| print_page(model, theme, &cx, out))?;
-    // The search index is, like this page, made from every body: `serve` refreshes both together.
-    search::write_index(model, sink)
 }
 
 /// The theme's static files and the attachments documents link to.

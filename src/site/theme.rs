@@ -30,6 +30,7 @@ const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "static/policybook.js",
     "static/theme.js",
     "static/sortable.js",
+    "static/filter.js",
     "static/search.js",
     "static/favicon.svg",
 );

@@ -54,14 +54,15 @@ export async function serve(dir) {
 
 /**
  * Headless Debian Chromium with a fresh profile. Records every request and every console error of
- * every page in `log`.
+ * every page in `log`. `options` go to Playwright's context (e.g. `{ javaScriptEnabled: false }`).
  */
-export async function launch(viewport = { width: 1280, height: 800 }) {
+export async function launch(viewport = { width: 1280, height: 800 }, options = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "policybook-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    ...options,
     timeout: TIMEOUT,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

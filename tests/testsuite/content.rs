@@ -144,7 +144,7 @@ fn markdown_extensions_are_on() {
     for needle in [
         "<table>",
         "<del>old</del>",
-        r#"type="checkbox""#,
+        r#"type="checkbox" checked="" aria-label="Done""#,
         "footnote-definition",
         "markdown-alert-warning",
         r#"<h2 id="my-anchor">"#,

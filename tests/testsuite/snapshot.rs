@@ -502,3 +502,88 @@ fn with_chromium_the_snapshot_includes_the_printed_handbook() {
         assert!(stderr(&run).contains("note: handbook.pdf was not printed"));
     }
 }
+
+#[test]
+fn the_printed_handbook_links_within_itself_and_two_prints_of_a_tag_are_byte_identical() {
+    if !Path::new("/usr/bin/chromium").is_file() {
+        eprintln!("skipped: /usr/bin/chromium is not installed (CI installs it)");
+        return;
+    }
+    let book = Book::new()
+        .file("book.toml", "[book]\ntitle = \"Print ISMS\"\n")
+        .file("content/files/form.txt", "A form.\n")
+        .doc(
+            "policies/a-policy.md",
+            "---\nid: a-policy\ntitle: A policy\nversion: \"1.2\"\nclassification: internal\n---\n\n## Scope\n\nSee [b-policy], [its rules](b-policy.md#rules) and [the form](../files/form.txt).\n",
+        )
+        .doc(
+            "policies/b-policy.md",
+            "---\nid: b-policy\ntitle: B policy\nstatus: draft\n---\n\n## Rules\n\nBack to [a-policy].\n",
+        );
+    book.init_repo("Alice Author", "2026-01-05", "Add the policies");
+    book.git("Alice Author", "2026-01-05", &["tag", "v1"]);
+    let out = tempfile::tempdir().unwrap();
+    let mut pdfs = Vec::new();
+    for name in ["one", "two"] {
+        let archive = out.path().join(format!("{name}.tar.gz"));
+        let run = book.cli(&[
+            "snapshot",
+            "--ref",
+            "v1",
+            "--out",
+            archive.to_str().unwrap(),
+        ]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        pdfs.push(std::fs::read(&archive).unwrap());
+    }
+    assert!(pdfs[0] == pdfs[1], "two snapshots of v1 differ");
+
+    let files = untar(&out.path().join("one.tar.gz"));
+    let pdf = &files
+        .iter()
+        .find(|f| f.0.ends_with("/handbook.pdf"))
+        .expect("handbook.pdf")
+        .1;
+    let text = String::from_utf8_lossy(pdf);
+    let uris: Vec<&str> = text
+        .split("/URI (")
+        .skip(1)
+        .map(|s| s.split(')').next().unwrap())
+        .collect();
+    // The form stays a link, relative to the PDF (beside `files/` in the archive); the documents
+    // link to each other inside the PDF.
+    assert_eq!(uris.len(), 1, "{uris:?}");
+    assert!(uris[0].starts_with("./") || uris[0].starts_with("a/../"));
+    assert!(uris[0].ends_with("/files/form.txt"), "{}", uris[0]);
+    assert!(
+        !text.contains("policybook-snapshot-"),
+        "the temporary folder is named"
+    );
+    for anchor in ["/doc-b-policy", "/doc-b-policy--rules", "/doc-a-policy"] {
+        assert!(
+            text.contains(&format!("/Dest {anchor}\n")),
+            "no link to {anchor}"
+        );
+    }
+    if let Ok(run) = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(pdf)?;
+            child.wait_with_output()
+        })
+    {
+        let text = String::from_utf8_lossy(&run.stdout);
+        for expected in [
+            "Print ISMS",
+            "Uncontrolled when printed · Classification: INTERNAL",
+            "Page 1 of ",
+            "a-policy · Version 1.2 · Internal",
+            "Draft: this document is not approved yet",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in\n{text}");
+        }
+    }
+}

@@ -81,7 +81,60 @@
     });
   }
 
+  // A region that scrolls sideways must be reachable by keyboard (and named for screen readers);
+  // one that fits needs no extra stop in the tab order.
+  function focusableWhenScrolling(element, name) {
+    function update() {
+      if (element.scrollWidth > element.clientWidth + 1) {
+        element.setAttribute("tabindex", "0");
+        if (!element.hasAttribute("aria-label") && !element.hasAttribute("aria-labelledby")) element.setAttribute("aria-label", name);
+      } else if (element.dataset.focusable !== "always") {
+        element.removeAttribute("tabindex");
+      }
+    }
+    update();
+    window.addEventListener("resize", update);
+  }
+
+  // Tables in documents: wrapped in a region that scrolls sideways on narrow screens; dates never
+  // break at their hyphens.
+  function setupTables() {
+    document.querySelectorAll("#content td").forEach(function (cell) {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(cell.textContent.trim())) cell.classList.add("date");
+    });
+    document.querySelectorAll(".document-body table").forEach(function (table) {
+      if (table.parentElement.classList.contains("table-wrap")) return;
+      var wrap = document.createElement("div");
+      wrap.className = "table-wrap";
+      wrap.setAttribute("role", "region");
+      table.parentNode.insertBefore(wrap, table);
+      wrap.appendChild(table);
+      var headings = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+      focusableWhenScrolling(wrap, "Table" + (headings.length ? ": " + headings.slice(0, 3).join(", ") : ""));
+    });
+  }
+
+  // Diagrams: never shrunk below legible labels (about 12 px); a narrow screen scrolls them sideways.
+  function setupDiagrams() {
+    document.querySelectorAll("figure.diagram").forEach(function (figure) {
+      var svg = figure.querySelector("svg");
+      if (!svg || !svg.viewBox || !svg.viewBox.baseVal || !svg.viewBox.baseVal.width) return;
+      var smallest = Infinity;
+      svg.querySelectorAll("text, foreignObject *").forEach(function (label) {
+        if (!label.textContent.trim()) return;
+        var size = parseFloat(getComputedStyle(label).fontSize);
+        if (size > 0 && size < smallest) smallest = size;
+      });
+      if (smallest === Infinity) return;
+      svg.style.minWidth = Math.ceil(svg.viewBox.baseVal.width * 12 / smallest) + "px";
+      var title = svg.querySelector("title");
+      focusableWhenScrolling(figure, title ? title.textContent.trim() : "Diagram");
+    });
+  }
+
   renderSidebar();
   setupThemeToggle();
   setupSidebarToggle();
+  setupTables();
+  setupDiagrams();
 })();
