@@ -34,7 +34,6 @@ const FOREIGN: &[(&str, &str)] = &[
     ("name", "title"),
     ("doc_id", "id"),
     ("document_id", "id"),
-    ("reference", "id"),
     ("effective_date", "effective"),
     ("effectivedate", "effective"),
     ("approval_date", "effective"),
