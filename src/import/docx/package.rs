@@ -1,0 +1,98 @@
+//! The `.docx` zip, read within limits: the entry count is checked before anything is read, every
+//! entry name must stay inside the package (no absolute paths, no `..`), and each entry is read
+//! through `Read::take`, so a header that lies about the uncompressed size cannot make us read
+//! more than the per-entry and total limits.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use zip::ZipArchive;
+
+use super::{Limits, Problem};
+
+pub struct Package<'a> {
+    archive: ZipArchive<Cursor<&'a [u8]>>,
+    /// Part names, lowercased (Office Open XML part names are case-insensitive) → entry index.
+    index: HashMap<String, usize>,
+    used: u64,
+    limits: Limits,
+}
+
+impl<'a> Package<'a> {
+    pub fn open(bytes: &'a [u8], limits: Limits) -> Result<Self, Problem> {
+        if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            return Err(Problem::OldWordFormat);
+        }
+        let mut archive =
+            ZipArchive::new(Cursor::new(bytes)).map_err(|e| Problem::NotZip(e.to_string()))?;
+        if archive.len() > limits.max_entries {
+            return Err(Problem::TooManyEntries {
+                count: archive.len(),
+                limit: limits.max_entries,
+            });
+        }
+        let mut index = HashMap::new();
+        for i in 0..archive.len() {
+            let entry = archive
+                .by_index_raw(i)
+                .map_err(|e| Problem::NotZip(e.to_string()))?;
+            let name = entry.name().to_string();
+            let unsafe_name = name.starts_with('/')
+                || name.starts_with('\\')
+                || name.contains(':')
+                || name.split(['/', '\\']).any(|part| part == "..")
+                || entry.enclosed_name().is_none();
+            if unsafe_name {
+                return Err(Problem::UnsafeEntryName(name));
+            }
+            index.insert(name.to_ascii_lowercase(), i);
+        }
+        Ok(Package {
+            archive,
+            index,
+            used: 0,
+            limits,
+        })
+    }
+
+    pub fn has(&self, part: &str) -> bool {
+        self.index.contains_key(&part.to_ascii_lowercase())
+    }
+
+    /// The bytes of `part` (a name inside the zip, without a leading `/`), or `None` if there is
+    /// no such entry.
+    pub fn read(&mut self, part: &str) -> Result<Option<Vec<u8>>, Problem> {
+        let Some(&i) = self.index.get(&part.to_ascii_lowercase()) else {
+            return Ok(None);
+        };
+        let entry = self.archive.by_index(i).map_err(|e| Problem::Entry {
+            part: part.to_string(),
+            message: e.to_string(),
+        })?;
+        let remaining = self.limits.max_total_bytes.saturating_sub(self.used);
+        let allowed = self.limits.max_entry_bytes.min(remaining);
+        let mut bytes = Vec::with_capacity(entry.size().min(allowed).min(1 << 20) as usize);
+        entry
+            .take(allowed + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Problem::Entry {
+                part: part.to_string(),
+                message: e.to_string(),
+            })?;
+        let read = bytes.len() as u64;
+        if read > allowed {
+            return Err(if allowed == self.limits.max_entry_bytes {
+                Problem::EntryTooLarge {
+                    part: part.to_string(),
+                    limit: self.limits.max_entry_bytes,
+                }
+            } else {
+                Problem::TotalTooLarge {
+                    limit: self.limits.max_total_bytes,
+                }
+            });
+        }
+        self.used += read;
+        Ok(Some(bytes))
+    }
+}
