@@ -478,6 +478,7 @@ impl ListWriter {
         if p.markdown.is_empty() {
             return;
         }
+        let continuing = !self.open.is_empty();
         let level = (list.level as usize).min(self.open.len());
         if level < list.level as usize {
             note(
@@ -509,7 +510,7 @@ impl ListWriter {
         let continuation = " ".repeat(indent + marker.len());
         let text = p.markdown.replace('\n', &format!("\n{continuation}"));
         let item = format!("{pad}{marker}{text}");
-        if self.open.is_empty() {
+        if !continuing {
             push_block(out, &item);
         } else {
             out.push('\n');

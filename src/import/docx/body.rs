@@ -836,15 +836,26 @@ fn escape(text: &str, mode: Mode) -> String {
     out
 }
 
-/// Escapes what would start a block at the start of a line: `#`, `>`, `-`, `+`, `=`, `|` and
-/// `1.` / `1)`.
+/// Escapes what would start a block at the start of a line: `#`, `>`, `|`, a list marker
+/// (`-`, `+`, `1.`, `1)` before a space), a thematic break or a setext underline.
 fn escape_line_start(line: &str) -> String {
-    let first = line.chars().next();
-    if matches!(first, Some('#' | '>' | '-' | '+' | '=' | '|' | ':')) {
+    let bytes = line.as_bytes();
+    let ends_marker = |at: usize| matches!(bytes.get(at), None | Some(b' ' | b'\t'));
+    let block_start = match bytes.first() {
+        Some(b'#' | b'>' | b'|' | b':') => true,
+        Some(&c @ (b'-' | b'+' | b'=' | b'*' | b'_')) => {
+            ends_marker(1) || bytes.iter().all(|&b| b == c || b == b' ')
+        }
+        _ => false,
+    };
+    if block_start {
         return format!("\\{line}");
     }
-    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && digits <= 9 && matches!(line.as_bytes().get(digits), Some(b'.' | b')')) {
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=9).contains(&digits)
+        && matches!(bytes.get(digits), Some(b'.' | b')'))
+        && ends_marker(digits + 1)
+    {
         return format!("{}\\{}", &line[..digits], &line[digits..]);
     }
     line.to_string()
