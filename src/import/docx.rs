@@ -93,15 +93,38 @@ pub enum Problem {
     OldWordFormat,
     NotZip(String),
     MissingDocument,
-    TooManyEntries { count: usize, limit: usize },
-    EntryTooLarge { part: String, limit: u64 },
-    TotalTooLarge { limit: u64 },
+    TooManyEntries {
+        count: usize,
+        limit: usize,
+    },
+    EntryTooLarge {
+        part: String,
+        limit: u64,
+    },
+    TotalTooLarge {
+        limit: u64,
+    },
     UnsafeEntryName(String),
-    Entry { part: String, message: String },
-    NotUtf8 { part: String, offset: usize },
-    Xml { part: String, offset: u64, message: String },
-    TooDeep { part: String, limit: usize },
-    Doctype { part: String },
+    Entry {
+        part: String,
+        message: String,
+    },
+    NotUtf8 {
+        part: String,
+        offset: usize,
+    },
+    Xml {
+        part: String,
+        offset: u64,
+        message: String,
+    },
+    TooDeep {
+        part: String,
+        limit: usize,
+    },
+    Doctype {
+        part: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -152,7 +175,10 @@ impl fmt::Display for Problem {
                 part,
                 offset,
                 message,
-            } => write!(f, "`{part}` is not well-formed XML at byte {offset}: {message}"),
+            } => write!(
+                f,
+                "`{part}` is not well-formed XML at byte {offset}: {message}"
+            ),
             Problem::TooDeep { part, limit } => write!(
                 f,
                 "`{part}` nests elements deeper than {limit} levels; refusing to read it"
@@ -230,9 +256,7 @@ fn convert_inner(
             .filter(|r| !r.external && r.kind.ends_with(kind))
             .collect();
         found.sort_by(|a, b| a.target.cmp(&b.target));
-        found
-            .first()
-            .map(|r| parts::resolve_target(dir, &r.target))
+        found.first().map(|r| parts::resolve_target(dir, &r.target))
     };
     let styles = parts::Styles::read(
         match part_of("/styles") {

@@ -71,7 +71,14 @@ fn has_history_header(table: &Table) -> bool {
     let has = |ws: &[&str]| labels.iter().any(|l| ws.iter().any(|w| l.contains(w)));
     has(&["version", "revision", "rev", "issue"])
         && has(&["date"])
-        && has(&["change", "description", "summary", "amendment", "reason", "comment"])
+        && has(&[
+            "change",
+            "description",
+            "summary",
+            "amendment",
+            "reason",
+            "comment",
+        ])
 }
 
 /// (field, label, value, location) pairs of a table read as label/value columns.
@@ -81,7 +88,10 @@ fn label_pairs(table: &Table) -> Vec<(Option<&'static str>, String, String, Stri
         let location = format!("{}, row {}", table.location, r + 1);
         for pair in row.chunks(2) {
             let label = pair[0].plain.trim().to_string();
-            let value = pair.get(1).map(|c| c.plain.trim().to_string()).unwrap_or_default();
+            let value = pair
+                .get(1)
+                .map(|c| c.plain.trim().to_string())
+                .unwrap_or_default();
             if label.is_empty() && value.is_empty() {
                 continue;
             }
@@ -236,10 +246,16 @@ pub fn assemble(
         if same_as_title || (title.is_none() && alone && Some(level) == top) {
             if title.is_none() {
                 title = Some(first.plain.clone());
-                note(report, &first.location, "the first heading became the title");
+                note(
+                    report,
+                    &first.location,
+                    "the first heading became the title",
+                );
             }
             kept.remove(0);
-            history_markers.iter_mut().for_each(|(at, _)| *at = at.saturating_sub(1));
+            history_markers
+                .iter_mut()
+                .for_each(|(at, _)| *at = at.saturating_sub(1));
         }
     }
 
@@ -325,7 +341,11 @@ fn read_control_table(
             match control::classification(&value) {
                 Some(c) => {
                     if c != value {
-                        note(report, &location, format!("classification «{value}» became `{c}`"));
+                        note(
+                            report,
+                            &location,
+                            format!("classification «{value}» became `{c}`"),
+                        );
                     }
                     c.to_string()
                 }

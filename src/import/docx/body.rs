@@ -76,6 +76,7 @@ pub struct Walker<'a> {
     pub report: Vec<ReportLine>,
     pub used_images: Vec<String>,
     fields: Vec<Field>,
+    ignored_fields: usize,
     paragraphs: usize,
     tables: usize,
     quiet: bool,
@@ -98,6 +99,7 @@ impl<'a> Walker<'a> {
             report: Vec::new(),
             used_images: Vec::new(),
             fields: Vec::new(),
+            ignored_fields: 0,
             paragraphs: 0,
             tables: 0,
             quiet: false,
@@ -282,17 +284,23 @@ impl<'a> Walker<'a> {
     fn link_target(&mut self, e: &Element, location: &str) -> Option<String> {
         if let Some(id) = e.attr("r:id") {
             let Some(rel) = self.rels.get(id) else {
-                self.note(location, format!("link `{id}` has no target in the file: text kept"));
+                self.note(
+                    location,
+                    format!("link `{id}` has no target in the file: text kept"),
+                );
                 return None;
             };
             let target = rel.target.trim();
-            let scheme = target
-                .split_once(':')
-                .map(|(s, _)| s)
-                .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)));
+            let scheme = target.split_once(':').map(|(s, _)| s).filter(|s| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+            });
             return match scheme {
                 Some(s) if !s.eq_ignore_ascii_case("file") && s.len() > 1 => {
-                    let anchor = e.attr("w:anchor").map(|a| format!("#{a}")).unwrap_or_default();
+                    let anchor = e
+                        .attr("w:anchor")
+                        .map(|a| format!("#{a}"))
+                        .unwrap_or_default();
                     Some(format!("{target}{anchor}"))
                 }
                 _ => {
@@ -369,6 +377,9 @@ impl<'a> Walker<'a> {
                     ),
                 ),
                 "w:fldChar" => match c.attr("w:fldCharType") {
+                    // Fields nest a few levels in real documents; beyond 16 they are counted,
+                    // not kept, so a hostile file cannot make each run cost the whole stack.
+                    Some("begin") if self.fields.len() >= 16 => self.ignored_fields += 1,
                     Some("begin") => self.fields.push(Field {
                         instruction: String::new(),
                         in_result: false,
@@ -391,6 +402,7 @@ impl<'a> Walker<'a> {
                             }
                         }
                     }
+                    Some("end") if self.ignored_fields > 0 => self.ignored_fields -= 1,
                     Some("end") => {
                         self.fields.pop();
                     }
@@ -463,7 +475,9 @@ impl<'a> Walker<'a> {
             );
         }
         let lower = name.to_lowercase();
-        if lower.ends_with(".emf") || lower.ends_with(".wmf") || lower.ends_with(".tif")
+        if lower.ends_with(".emf")
+            || lower.ends_with(".wmf")
+            || lower.ends_with(".tif")
             || lower.ends_with(".tiff")
         {
             self.note(
@@ -490,7 +504,9 @@ impl<'a> Walker<'a> {
         if let Some(blip) = d.descendant("a:blip") {
             match (blip.attr("r:embed"), blip.attr("r:link")) {
                 (Some(id), _) => self.image(id, &alt, location, out),
-                (None, Some(_)) => self.note(location, "image linked from outside the file left out"),
+                (None, Some(_)) => {
+                    self.note(location, "image linked from outside the file left out")
+                }
                 _ => self.note(location, "image without data left out"),
             }
         } else if let Some(text_box) = d.descendant("w:txbxContent") {

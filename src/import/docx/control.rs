@@ -13,71 +13,144 @@ pub fn field_of_label(label: &str) -> Option<&'static str> {
         (
             "reference",
             &[
-                "document id", "doc id", "id", "document reference", "doc ref", "reference",
-                "ref", "reference number", "reference no", "ref no", "document number",
-                "document no", "doc no", "policy number", "policy id", "policy reference",
-                "document code", "document ref",
+                "document id",
+                "doc id",
+                "id",
+                "document reference",
+                "doc ref",
+                "reference",
+                "ref",
+                "reference number",
+                "reference no",
+                "ref no",
+                "document number",
+                "document no",
+                "doc no",
+                "policy number",
+                "policy id",
+                "policy reference",
+                "document code",
+                "document ref",
             ],
         ),
         (
             "title",
-            &["title", "document title", "policy title", "document name", "policy name", "name"],
+            &[
+                "title",
+                "document title",
+                "policy title",
+                "document name",
+                "policy name",
+                "name",
+            ],
         ),
         (
             "version",
             &[
-                "version", "version number", "version no", "revision", "rev", "issue",
-                "issue number", "document version", "current version",
+                "version",
+                "version number",
+                "version no",
+                "revision",
+                "rev",
+                "issue",
+                "issue number",
+                "document version",
+                "current version",
             ],
         ),
         (
             "owner",
             &[
-                "owner", "document owner", "policy owner", "owned by", "process owner",
-                "responsible", "responsible owner", "custodian",
+                "owner",
+                "document owner",
+                "policy owner",
+                "owned by",
+                "process owner",
+                "responsible",
+                "responsible owner",
+                "custodian",
             ],
         ),
         (
             "author",
-            &["author", "authors", "prepared by", "written by", "authored by", "created by"],
+            &[
+                "author",
+                "authors",
+                "prepared by",
+                "written by",
+                "authored by",
+                "created by",
+            ],
         ),
         (
             "approver",
             &[
-                "approver", "approved by", "approval", "approving authority", "authorised by",
-                "authorized by", "signed off by", "sign off", "approver name",
+                "approver",
+                "approved by",
+                "approval",
+                "approving authority",
+                "authorised by",
+                "authorized by",
+                "signed off by",
+                "sign off",
+                "approver name",
             ],
         ),
         (
             "effective",
             &[
-                "effective", "effective date", "effective from", "date effective",
-                "approval date", "date approved", "approved on", "approved date",
-                "date of approval", "issue date", "date of issue", "publication date",
-                "date published", "valid from",
+                "effective",
+                "effective date",
+                "effective from",
+                "date effective",
+                "approval date",
+                "date approved",
+                "approved on",
+                "approved date",
+                "date of approval",
+                "issue date",
+                "date of issue",
+                "publication date",
+                "date published",
+                "valid from",
             ],
         ),
         (
             "next_review",
             &[
-                "review date", "next review", "next review date", "review due",
-                "review due date", "due for review", "next review due", "review by",
+                "review date",
+                "next review",
+                "next review date",
+                "review due",
+                "review due date",
+                "due for review",
+                "next review due",
+                "review by",
                 "date of next review",
             ],
         ),
         (
             "last_reviewed",
             &[
-                "last reviewed", "last review", "last review date", "date reviewed",
-                "reviewed on", "date last reviewed",
+                "last reviewed",
+                "last review",
+                "last review date",
+                "date reviewed",
+                "reviewed on",
+                "date last reviewed",
             ],
         ),
         (
             "classification",
             &[
-                "classification", "security classification", "information classification",
-                "document classification", "classification level", "confidentiality",
-                "sensitivity", "protective marking",
+                "classification",
+                "security classification",
+                "information classification",
+                "document classification",
+                "classification level",
+                "confidentiality",
+                "sensitivity",
+                "protective marking",
             ],
         ),
         ("status", &["status", "document status", "approval status"]),
@@ -113,8 +186,18 @@ pub struct ReadDate {
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 fn month_of(word: &str) -> Option<u8> {
@@ -155,7 +238,13 @@ fn year_of(word: &str) -> Option<(i16, bool)> {
 pub fn parse_date(raw: &str, order: DateOrder) -> Result<ReadDate, String> {
     let text = raw.trim();
     let weekdays = [
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
     ];
     let lower = text.to_lowercase();
     let text = weekdays
@@ -269,7 +358,12 @@ fn numeric_date(text: &str) -> Option<Numeric> {
     let [a, b, c] = parts.as_slice() else {
         return None;
     };
-    let small = |s: &str| (1..=2).contains(&s.len()).then(|| s.parse::<u8>().ok()).flatten();
+    let small = |s: &str| {
+        (1..=2)
+            .contains(&s.len())
+            .then(|| s.parse::<u8>().ok())
+            .flatten()
+    };
     if a.len() == 4 {
         Some(Numeric::YearFirst(a.parse().ok()?, small(b)?, small(c)?))
     } else {

@@ -23,6 +23,14 @@ impl<'a> Package<'a> {
         if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
             return Err(Problem::OldWordFormat);
         }
+        if let Some(count) = declared_entries(bytes)
+            && count > limits.max_entries as u64
+        {
+            return Err(Problem::TooManyEntries {
+                count: usize::try_from(count).unwrap_or(usize::MAX),
+                limit: limits.max_entries,
+            });
+        }
         let mut archive =
             ZipArchive::new(Cursor::new(bytes)).map_err(|e| Problem::NotZip(e.to_string()))?;
         if archive.len() > limits.max_entries {
@@ -95,4 +103,30 @@ impl<'a> Package<'a> {
         self.used += read;
         Ok(Some(bytes))
     }
+}
+
+/// The entry count the end-of-central-directory record declares (the zip64 one when the classic
+/// record says 0xFFFF), read before the zip crate builds its directory.
+fn declared_entries(bytes: &[u8]) -> Option<u64> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
+    // The record is 22 bytes plus a comment of at most 65,535.
+    let search_from = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = search_from
+        + bytes[search_from..]
+            .windows(4)
+            .rposition(|w| w == b"PK\x05\x06")?;
+    let count = u16_at(eocd + 10)?;
+    if count != 0xFFFF {
+        return Some(count.into());
+    }
+    let locator = eocd.checked_sub(20)?;
+    if bytes.get(locator..locator + 4)? != b"PK\x06\x07" {
+        return Some(count.into());
+    }
+    let record = usize::try_from(u64_at(locator + 8)?).ok()?;
+    if bytes.get(record..record + 4)? != b"PK\x06\x06" {
+        return None;
+    }
+    u64_at(record + 32)
 }

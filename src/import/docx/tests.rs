@@ -48,8 +48,18 @@ fn docx(body: &str) -> Docx {
     Docx {
         body: body.to_string(),
         rels: vec![
-            ("rIdStyles".into(), "styles".into(), "styles.xml".into(), false),
-            ("rIdNum".into(), "numbering".into(), "numbering.xml".into(), false),
+            (
+                "rIdStyles".into(),
+                "styles".into(),
+                "styles.xml".into(),
+                false,
+            ),
+            (
+                "rIdNum".into(),
+                "numbering".into(),
+                "numbering.xml".into(),
+                false,
+            ),
         ],
         parts: vec![
             ("word/styles.xml".into(), STYLES.as_bytes().to_vec()),
@@ -60,7 +70,8 @@ fn docx(body: &str) -> Docx {
 
 impl Docx {
     fn rel(mut self, id: &str, kind: &str, target: &str, external: bool) -> Self {
-        self.rels.push((id.into(), kind.into(), target.into(), external));
+        self.rels
+            .push((id.into(), kind.into(), target.into(), external));
         self
     }
 
@@ -222,7 +233,12 @@ fn headings_paragraphs_emphasis_links_and_breaks() {
     ]
     .concat();
     let d = docx(&body)
-        .rel("rIdLink", "hyperlink", "https://example.com/a b?x=1&y=2", true)
+        .rel(
+            "rIdLink",
+            "hyperlink",
+            "https://example.com/a b?x=1&y=2",
+            true,
+        )
         .convert();
     assert_eq!(
         d.markdown,
@@ -311,7 +327,11 @@ fn nested_bullet_and_numbered_lists() {
 fn a_skipped_list_level_is_written_one_deeper_and_reported() {
     let d = docx(&[li(1, 0, "a"), li(1, 2, "c")].concat()).convert();
     assert_eq!(d.markdown, "- a\n  - c\n");
-    assert!(reported(&d, "level 3 directly under level 1"), "{:?}", d.report);
+    assert!(
+        reported(&d, "level 3 directly under level 1"),
+        "{:?}",
+        d.report
+    );
 }
 
 #[test]
@@ -411,11 +431,19 @@ fn a_leading_document_control_table_becomes_fields() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     assert_eq!(d.fields, expected);
-    assert!(crate::load::is_valid_id(field(&d, "id").unwrap_or_default()));
+    assert!(crate::load::is_valid_id(
+        field(&d, "id").unwrap_or_default()
+    ));
     assert_eq!(d.markdown, "## Purpose\n\nWhy.\n");
-    assert!(reported(&d, "`03/04/2026` is ambiguous: read it day first as 3 April 2026"));
+    assert!(reported(
+        &d,
+        "`03/04/2026` is ambiguous: read it day first as 3 April 2026"
+    ));
     assert!(reported(&d, "«Department: IT» has no policybook field"));
-    assert!(reported(&d, "classification «Internal Use Only» became `internal`"));
+    assert!(reported(
+        &d,
+        "classification «Internal Use Only» became `internal`"
+    ));
 
     let month_first = DocxOptions {
         date_order: DateOrder::MonthFirst,
@@ -423,7 +451,11 @@ fn a_leading_document_control_table_becomes_fields() {
     };
     let d = convert_with(&docx(&body).bytes(), &month_first);
     assert_eq!(field(&d, "next_review"), Some("2026-03-04"));
-    assert!(reported(&d, "read it month first as 4 March 2026"), "{:?}", d.report);
+    assert!(
+        reported(&d, "read it month first as 4 March 2026"),
+        "{:?}",
+        d.report
+    );
 }
 
 #[test]
@@ -459,12 +491,25 @@ fn dates_in_common_forms() {
     let (iso, note) = d.unwrap_or_default();
     assert_eq!(iso, "2025-03-14");
     assert!(note.unwrap_or_default().contains("month first"));
-    assert_eq!(read("05/05/2025", DateOrder::MonthFirst).as_deref(), Ok("2025-05-05"));
-    assert_eq!(read("03/04/2025", DateOrder::MonthFirst).as_deref(), Ok("2025-03-04"));
+    assert_eq!(
+        read("05/05/2025", DateOrder::MonthFirst).as_deref(),
+        Ok("2025-05-05")
+    );
+    assert_eq!(
+        read("03/04/2025", DateOrder::MonthFirst).as_deref(),
+        Ok("2025-03-04")
+    );
     assert_eq!(read("03/04/2025", day_first).as_deref(), Ok("2025-04-03"));
     assert_eq!(read("14/03/25", day_first).as_deref(), Ok("2025-03-14"));
     assert_eq!(read("March 2025", day_first).as_deref(), Ok("2025-03-01"));
-    for bad in ["TBD", "31/02/2025", "", "14 Smarch 2025", "1/2/3/4", "next year"] {
+    for bad in [
+        "TBD",
+        "31/02/2025",
+        "",
+        "14 Smarch 2025",
+        "1/2/3/4",
+        "next year",
+    ] {
         assert!(read(bad, day_first).is_err(), "{bad}");
     }
 }
@@ -514,8 +559,14 @@ fn a_revision_history_table_is_kept_as_a_section() {
 
 #[test]
 fn the_title_falls_back_to_a_single_top_heading_then_the_file_name() {
-    let d = docx(&[p("Heading1", &r("Clear Desk Policy")), p("Heading2", &r("Scope"))].concat())
-        .convert();
+    let d = docx(
+        &[
+            p("Heading1", &r("Clear Desk Policy")),
+            p("Heading2", &r("Scope")),
+        ]
+        .concat(),
+    )
+    .convert();
     assert_eq!(field(&d, "title"), Some("Clear Desk Policy"));
     assert_eq!(d.markdown, "## Scope\n");
 
@@ -572,7 +623,10 @@ fn dropped_content_is_reported_with_its_location() {
         ("paragraph 2", "tracked deletion left out: «old words»"),
         ("paragraph 2", "tracked insertion accepted"),
         ("paragraph 2", "comment left out: «Check this»"),
-        ("paragraph 2", "footnote left out: «See annex»; add it to the text by hand"),
+        (
+            "paragraph 2",
+            "footnote left out: «See annex»; add it to the text by hand",
+        ),
         (
             "paragraph 3",
             "field `DATE \\@ \"d MMMM yyyy\"` kept as the text Word last showed",
@@ -603,7 +657,10 @@ fn hyperlink_fields_become_links_and_local_file_links_are_dropped() {
         .rel("rIdFile", "hyperlink", "../Policies/Other.docx", true)
         .convert();
     assert_eq!(d.markdown, "[ISO](https://iso.org/)\n\nthe other policy\n");
-    assert!(reported(&d, "link to the local file `../Policies/Other.docx` left out"));
+    assert!(reported(
+        &d,
+        "link to the local file `../Policies/Other.docx` left out"
+    ));
 }
 
 // ---- hostile input (issue #21) ----
@@ -631,7 +688,10 @@ fn not_a_zip_an_old_doc_and_a_zip_without_a_document_are_clear_errors() {
 #[test]
 fn entries_outside_the_package_are_refused() {
     for name in ["../evil.xml", "/etc/passwd", "word/../../x", "C:\\x"] {
-        let mut files = vec![("word/document.xml".to_string(), docx("").document_xml().into_bytes())];
+        let mut files = vec![(
+            "word/document.xml".to_string(),
+            docx("").document_xml().into_bytes(),
+        )];
         files.push((name.to_string(), b"x".to_vec()));
         let bytes = zip_of(&files);
         assert_eq!(
@@ -642,9 +702,31 @@ fn entries_outside_the_package_are_refused() {
 }
 
 #[test]
+fn a_declared_entry_count_is_checked_before_the_directory_is_read() {
+    let mut bytes = zip_of(&[(
+        "word/document.xml".into(),
+        docx("").document_xml().into_bytes(),
+    )]);
+    let eocd = bytes
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .expect("EOCD");
+    bytes[eocd + 8..eocd + 12].copy_from_slice(&[0xFE, 0xFF, 0xFE, 0xFF]);
+    assert_eq!(
+        problem(&bytes, &DocxOptions::default()),
+        Problem::TooManyEntries {
+            count: 0xFFFE,
+            limit: 10_000
+        }
+    );
+}
+
+#[test]
 fn too_many_entries_are_refused_before_reading() {
-    let mut files: Vec<(String, Vec<u8>)> =
-        vec![("word/document.xml".into(), docx("").document_xml().into_bytes())];
+    let mut files: Vec<(String, Vec<u8>)> = vec![(
+        "word/document.xml".into(),
+        docx("").document_xml().into_bytes(),
+    )];
     files.extend((0..10_000).map(|i| (format!("junk/{i}"), Vec::new())));
     let bytes = zip_of(&files);
     assert_eq!(
@@ -735,6 +817,29 @@ fn deeply_nested_xml_is_refused() {
             limit: 256
         }
     );
+    // Just within the limit, the walk (which recurses) reads it.
+    let depth = 250;
+    let body = format!(
+        "{}{}{}",
+        "<w:customXml>".repeat(depth),
+        p("", &r("deep")),
+        "</w:customXml>".repeat(depth)
+    );
+    assert_eq!(docx(&body).convert().markdown, "deep\n");
+}
+
+#[test]
+fn deeply_nested_fields_are_counted_not_kept_and_still_close() {
+    let begin = r#"<w:r><w:fldChar w:fldCharType="begin"/></w:r>"#;
+    let end = r#"<w:r><w:fldChar w:fldCharType="end"/></w:r>"#;
+    let runs = format!(
+        "{}{}{}{}",
+        begin.repeat(20_000),
+        r("instruction, not text"),
+        end.repeat(20_000),
+        r("shown")
+    );
+    assert_eq!(docx(&p("", &runs)).convert().markdown, "shown\n");
 }
 
 #[test]

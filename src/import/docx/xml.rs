@@ -94,21 +94,48 @@ pub fn is_on(e: Option<&Element>) -> Option<bool> {
 }
 
 const NAMESPACES: &[(&str, &str)] = &[
-    ("http://schemas.openxmlformats.org/wordprocessingml/2006/main", "w"),
+    (
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "w",
+    ),
     ("http://purl.oclc.org/ooxml/wordprocessingml/main", "w"),
-    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships", "r"),
-    ("http://purl.oclc.org/ooxml/officeDocument/relationships", "r"),
-    ("http://schemas.openxmlformats.org/package/2006/relationships", "rel"),
+    (
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "r",
+    ),
+    (
+        "http://purl.oclc.org/ooxml/officeDocument/relationships",
+        "r",
+    ),
+    (
+        "http://schemas.openxmlformats.org/package/2006/relationships",
+        "rel",
+    ),
     ("http://schemas.openxmlformats.org/drawingml/2006/main", "a"),
     ("http://purl.oclc.org/ooxml/drawingml/main", "a"),
-    ("http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing", "wp"),
-    ("http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing", "wp"),
-    ("http://schemas.openxmlformats.org/drawingml/2006/picture", "pic"),
+    (
+        "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+        "wp",
+    ),
+    (
+        "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing",
+        "wp",
+    ),
+    (
+        "http://schemas.openxmlformats.org/drawingml/2006/picture",
+        "pic",
+    ),
     ("http://purl.oclc.org/ooxml/drawingml/picture", "pic"),
-    ("http://schemas.openxmlformats.org/markup-compatibility/2006", "mc"),
+    (
+        "http://schemas.openxmlformats.org/markup-compatibility/2006",
+        "mc",
+    ),
     ("urn:schemas-microsoft-com:vml", "v"),
     ("http://purl.org/dc/elements/1.1/", "dc"),
-    ("http://schemas.microsoft.com/office/word/2010/wordprocessingShape", "wps"),
+    (
+        "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+        "wps",
+    ),
 ];
 
 fn canonical(resolved: ResolveResult, local: &str) -> String {
