@@ -485,6 +485,8 @@ fn push_block(out: &mut String, block: &str) {
 struct ListWriter {
     /// Marker widths of the open levels.
     open: Vec<usize>,
+    /// Whether the top-level list is numbered.
+    top_ordered: bool,
     counters: HashMap<(String, u8), u32>,
 }
 
@@ -498,7 +500,12 @@ impl ListWriter {
         if p.markdown.is_empty() {
             return;
         }
-        let continuing = !self.open.is_empty();
+        // A list of the other kind at the top level starts a new block.
+        let continuing =
+            !self.open.is_empty() && (list.level > 0 || self.top_ordered == list.ordered);
+        if list.level == 0 || self.open.is_empty() {
+            self.top_ordered = list.ordered;
+        }
         let level = (list.level as usize).min(self.open.len());
         if level < list.level as usize {
             note(

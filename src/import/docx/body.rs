@@ -173,8 +173,9 @@ impl<'a> Walker<'a> {
             .and_then(|p| p.child_val("w:outlineLvl"))
             .and_then(|v| v.parse().ok());
         let kind = self.styles.kind(style, outline);
-        let num = ppr
-            .and_then(numbering_of)
+        let direct = ppr.and_then(numbering_of);
+        let from_style = direct.is_none();
+        let num = direct
             .or_else(|| style.and_then(|s| self.styles.numbering(s)))
             .filter(|(id, _)| id != "0");
         let list = match (&kind, num) {
@@ -191,9 +192,13 @@ impl<'a> Walker<'a> {
                         (false, 1)
                     }
                 };
+                let nesting = match (from_style, level, style) {
+                    (true, 0, Some(style)) => self.styles.list_level_from_name(style),
+                    _ => None,
+                };
                 Some(List {
                     num_id,
-                    level: level.min(8),
+                    level: nesting.unwrap_or(level).min(8),
                     ordered,
                     start,
                 })

@@ -163,6 +163,19 @@ impl Styles {
         self.chain(id).iter().find_map(|(_, s)| s.num.clone())
     }
 
+    /// The nesting Word's numbered list styles carry in their name ("List Bullet 2" is the
+    /// second level, although its numbering is level 0 of a list of its own).
+    pub fn list_level_from_name(&self, id: &str) -> Option<u8> {
+        let name = self.name(id).to_lowercase();
+        let n = ["list bullet ", "list number ", "list "]
+            .iter()
+            .find_map(|prefix| name.strip_prefix(prefix))?;
+        match n.trim().parse::<u8>() {
+            Ok(n @ 2..=9) => Some(n - 1),
+            _ => None,
+        }
+    }
+
     /// Bold and italic a character or paragraph style gives.
     pub fn emphasis(&self, id: &str) -> (Option<bool>, Option<bool>) {
         let chain = self.chain(id);

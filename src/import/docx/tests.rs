@@ -20,6 +20,7 @@ const STYLES: &str = r#"<w:styles xmlns:w="http://schemas.openxmlformats.org/wor
 <w:style w:type="paragraph" w:styleId="Kop3"><w:name w:val="heading 3"/></w:style>
 <w:style w:type="paragraph" w:styleId="Fancy"><w:name w:val="Fancy quote"/></w:style>
 <w:style w:type="paragraph" w:styleId="ListBullet"><w:name w:val="List Bullet"/><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="ListBullet2"><w:name w:val="List Bullet 2"/><w:pPr><w:numPr><w:numId w:val="3"/></w:numPr></w:pPr></w:style>
 <w:style w:type="character" w:styleId="Strong"><w:name w:val="Strong"/><w:rPr><w:b/></w:rPr></w:style>
 </w:styles>"#;
 
@@ -35,6 +36,7 @@ const NUMBERING: &str = r#"<w:numbering xmlns:w="http://schemas.openxmlformats.o
 </w:abstractNum>
 <w:num w:numId="1"><w:abstractNumId w:val="10"/></w:num>
 <w:num w:numId="2"><w:abstractNumId w:val="20"/></w:num>
+<w:num w:numId="3"><w:abstractNumId w:val="10"/></w:num>
 </w:numbering>"#;
 
 /// A `.docx` under construction: the body XML plus whatever parts a test adds.
@@ -302,6 +304,8 @@ fn nested_bullet_and_numbered_lists() {
         li(1, 2, "Cox"),
         li(1, 0, "Veg"),
         p("ListBullet", &r("From the style")),
+        p("ListBullet2", &r("Second level from the style's name")),
+        li(2, 0, "Numbered straight after"),
         p("", &r("Between")),
         li(2, 0, "First"),
         li(2, 1, "Sub a"),
@@ -315,11 +319,12 @@ fn nested_bullet_and_numbered_lists() {
     assert_eq!(
         d.markdown,
         "Before\n\n\
-         - Fruit\n  - Apple\n    - Cox\n- Veg\n- From the style\n\n\
+         - Fruit\n  - Apple\n    - Cox\n- Veg\n- From the style\n  - Second level from the style's name\n\n\
+         1. Numbered straight after\n\n\
          Between\n\n\
-         1. First\n   1. Sub a\n   2. Sub b\n2. Second\n\n\
+         2. First\n   1. Sub a\n   2. Sub b\n3. Second\n\n\
          After\n\n\
-         3. Third\n"
+         4. Third\n"
     );
 }
 
