@@ -92,7 +92,9 @@ fn label_pairs(table: &Table) -> Vec<(Option<&'static str>, String, String, Stri
                 .get(1)
                 .map(|c| c.plain.trim().to_string())
                 .unwrap_or_default();
-            if label.is_empty() && value.is_empty() {
+            if label.is_empty() && value.is_empty()
+                || is_control_caption(&label) && value.is_empty()
+            {
                 continue;
             }
             out.push((field_of_label(&label), label, value, location.clone()));
@@ -487,7 +489,8 @@ struct ListWriter {
     open: Vec<usize>,
     /// Whether the top-level list is numbered.
     top_ordered: bool,
-    counters: HashMap<(String, u8), u32>,
+    /// The last number given at each level, per list (`numId`).
+    counters: HashMap<String, Vec<u32>>,
 }
 
 impl ListWriter {
@@ -519,17 +522,25 @@ impl ListWriter {
             );
         }
         self.open.truncate(level);
-        let key = (list.num_id.clone(), list.level);
-        self.counters
-            .retain(|(id, l), _| !(id == &list.num_id && *l > list.level));
         let marker = if list.ordered {
-            let n = self
-                .counters
-                .entry(key)
-                .and_modify(|n| *n += 1)
-                .or_insert(list.start);
+            let levels = self.counters.entry(list.num_id.clone()).or_default();
+            let at = list.level as usize;
+            levels.truncate(at + 1);
+            let n = match levels.get_mut(at) {
+                Some(n) if *n > 0 => {
+                    *n += 1;
+                    *n
+                }
+                _ => {
+                    levels.resize(at + 1, 0);
+                    levels[at] = list.start;
+                    list.start
+                }
+            };
             format!("{n}. ")
         } else {
+            let levels = self.counters.entry(list.num_id.clone()).or_default();
+            levels.truncate(list.level as usize + 1);
             "- ".to_string()
         };
         let indent: usize = self.open.iter().sum();

@@ -3,7 +3,7 @@
 //! (comments, tracked deletions, fields, footnotes, text boxes, charts, merged cells) is reported
 //! with where it was.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::ReportLine;
 use super::parts::{Numbering, ParagraphKind, Relationship, Styles, numbering_of};
@@ -75,6 +75,7 @@ pub struct Walker<'a> {
     pub notes: &'a HashMap<String, String>,
     pub report: Vec<ReportLine>,
     pub used_images: Vec<String>,
+    seen_images: HashSet<String>,
     fields: Vec<Field>,
     ignored_fields: usize,
     paragraphs: usize,
@@ -98,6 +99,7 @@ impl<'a> Walker<'a> {
             notes,
             report: Vec::new(),
             used_images: Vec::new(),
+            seen_images: HashSet::new(),
             fields: Vec::new(),
             ignored_fields: 0,
             paragraphs: 0,
@@ -296,6 +298,13 @@ impl<'a> Walker<'a> {
                 return None;
             };
             let target = rel.target.trim();
+            if target.len() > 4 && target[..4].eq_ignore_ascii_case("www.") {
+                self.note(
+                    location,
+                    format!("link `{target}` written as https://{target}"),
+                );
+                return Some(format!("https://{target}"));
+            }
             let scheme = target.split_once(':').map(|(s, _)| s).filter(|s| {
                 s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
@@ -490,7 +499,7 @@ impl<'a> Walker<'a> {
                 format!("image `{name}` is in a format browsers do not show: convert it to PNG"),
             );
         }
-        if !self.used_images.contains(&name) {
+        if self.seen_images.insert(name.clone()) {
             self.used_images.push(name.clone());
         }
         out.push(Piece::Image(format!(

@@ -397,6 +397,7 @@ fn images_are_extracted_and_linked() {
 
 fn control_table() -> String {
     table(&[
+        &["Document control", ""],
         &["Document ID", "ISMS-POL-007"],
         &["Document Title", "Access Control Policy"],
         &["Version:", "2.1"],
@@ -445,6 +446,7 @@ fn a_leading_document_control_table_becomes_fields() {
         "`03/04/2026` is ambiguous: read it day first as 3 April 2026"
     ));
     assert!(reported(&d, "«Department: IT» has no policybook field"));
+    assert!(!reported(&d, "«Document control"), "{:?}", d.report);
     assert!(reported(
         &d,
         "classification «Internal Use Only» became `internal`"
@@ -656,12 +658,28 @@ fn hyperlink_fields_become_links_and_local_file_links_are_dropped() {
             "",
             r#"<w:hyperlink r:id="rIdFile"><w:r><w:t>the other policy</w:t></w:r></w:hyperlink>"#,
         ),
+        p(
+            "",
+            r#"<w:hyperlink r:id="rIdWww"><w:r><w:t>NCSC</w:t></w:r></w:hyperlink>"#,
+        ),
+        p(
+            "",
+            r#"<w:hyperlink w:anchor="_Toc1"><w:r><w:t>see Scope</w:t></w:r></w:hyperlink>"#,
+        ),
     ]
     .concat();
     let d = docx(&body)
         .rel("rIdFile", "hyperlink", "../Policies/Other.docx", true)
+        .rel("rIdWww", "hyperlink", "www.ncsc.gov.uk", true)
         .convert();
-    assert_eq!(d.markdown, "[ISO](https://iso.org/)\n\nthe other policy\n");
+    assert_eq!(
+        d.markdown,
+        "[ISO](https://iso.org/)\n\nthe other policy\n\n[NCSC](https://www.ncsc.gov.uk)\n\nsee Scope\n"
+    );
+    assert!(reported(
+        &d,
+        "link to the bookmark `_Toc1` inside the document left out"
+    ));
     assert!(reported(
         &d,
         "link to the local file `../Policies/Other.docx` left out"

@@ -269,11 +269,17 @@ fn element_of(reader: &NsReader<&[u8]>, start: &BytesStart) -> Element {
             continue;
         }
         let (ns, local) = reader.resolver().resolve_attribute(key);
+        let name = canonical(ns, local.as_ref());
+        // Revision ids and other vendors' attributes are most of a part's attributes; the
+        // converter reads neither, so they are not kept.
+        if name.starts_with("w:rsid") || name.starts_with("other:") {
+            continue;
+        }
         let value = attr
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map(|v| v.into_owned())
             .unwrap_or_else(|_| attr.value.clone().into_owned());
-        attrs.push((canonical(ns, local.as_ref()), value));
+        attrs.push((name, value));
     }
     Element {
         name,
