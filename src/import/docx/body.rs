@@ -215,17 +215,32 @@ impl<'a> Walker<'a> {
             (Mode::Paragraph, ParagraphKind::Heading(_) | ParagraphKind::Title) => Mode::Heading,
             (mode, _) => mode,
         };
+        let reported_before = self.report.len();
         let mut pieces = Vec::new();
         self.inlines(p, None, location, &mut pieces);
         self.quiet = was;
         let plain = plain_text(&pieces);
         let markdown = render(&pieces, mode);
+        // A body paragraph is found in Word by its words, not its number: quote its start.
+        let location = if mode == Mode::Cell || plain.is_empty() {
+            location.to_string()
+        } else {
+            let start: String = plain.chars().take(40).collect();
+            let more = if start.len() < plain.len() { "…" } else { "" };
+            let quoted = format!("{location} «{start}{more}»");
+            for line in &mut self.report[reported_before..] {
+                if line.location == location {
+                    line.location = quoted.clone();
+                }
+            }
+            quoted
+        };
         Paragraph {
             kind,
             list,
             markdown,
             plain,
-            location: location.to_string(),
+            location,
         }
     }
 

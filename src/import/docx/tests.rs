@@ -627,15 +627,18 @@ fn dropped_content_is_reported_with_its_location() {
         .map(|l| (l.location.as_str(), l.message.as_str()))
         .collect();
     for expected in [
-        ("paragraph 2", "tracked deletion left out: «old words»"),
-        ("paragraph 2", "tracked insertion accepted"),
-        ("paragraph 2", "comment left out: «Check this»"),
         (
-            "paragraph 2",
+            "paragraph 2 «Kept new»",
+            "tracked deletion left out: «old words»",
+        ),
+        ("paragraph 2 «Kept new»", "tracked insertion accepted"),
+        ("paragraph 2 «Kept new»", "comment left out: «Check this»"),
+        (
+            "paragraph 2 «Kept new»",
             "footnote left out: «See annex»; add it to the text by hand",
         ),
         (
-            "paragraph 3",
+            "paragraph 3 «1 May 2025»",
             "field `DATE \\@ \"d MMMM yyyy\"` kept as the text Word last showed",
         ),
         ("paragraph 4", "text box left out: «Boxed text»"),
