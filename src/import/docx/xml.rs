@@ -175,34 +175,44 @@ pub fn parse(
     };
     // The open elements; the root is collected into `stack[0]`.
     let mut stack: Vec<Element> = vec![Element::default()];
+    // Open elements inside one that is not kept.
+    let mut skipping = 0usize;
     loop {
         let event = reader
             .read_event()
             .map_err(|e| xml_error(&reader, e.to_string()))?;
         match event {
             Event::Start(start) => {
-                if stack.len() > max_depth {
+                if stack.len() + skipping > max_depth {
                     return Err(Problem::TooDeep {
                         part: part.to_string(),
                         limit: max_depth,
                     });
                 }
-                let element = element_of(&reader, &start);
-                stack.push(element);
-            }
-            Event::Empty(start) => {
-                let element = element_of(&reader, &start);
-                if let Some(parent) = stack.last_mut() {
-                    parent.children.push(Node::Element(element));
+                if skipping > 0 || unused(stack.last(), &name_of(&reader, &start)) {
+                    skipping += 1;
+                } else {
+                    stack.push(element_of(&reader, &start));
                 }
             }
+            Event::Empty(start) => {
+                if skipping == 0 && !unused(stack.last(), &name_of(&reader, &start)) {
+                    let element = element_of(&reader, &start);
+                    if let Some(parent) = stack.last_mut() {
+                        parent.children.push(Node::Element(element));
+                    }
+                }
+            }
+            Event::End(_) if skipping > 0 => skipping -= 1,
             Event::End(_) => {
-                let Some(done) = stack.pop() else { break };
+                let Some(mut done) = stack.pop() else { break };
+                done.children.shrink_to_fit();
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(done)),
                     None => return Err(xml_error(&reader, "unexpected end tag".into())),
                 }
             }
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if skipping > 0 => {}
             Event::Text(t) => push_text(&mut stack, keep_text, &t.xml10_content()),
             Event::CData(t) => {
                 push_text(&mut stack, keep_text, &t);
@@ -259,9 +269,35 @@ fn push_text(stack: &mut [Element], keep_text: &[&str], text: &str) {
     }
 }
 
-fn element_of(reader: &NsReader<&[u8]>, start: &BytesStart) -> Element {
+/// Whether an element is of no use to the converter, so neither it nor its content is kept:
+/// formatting other than bold, italic and the style; bookmarks, proofing marks, section and
+/// table layout. They are most of a part's elements.
+fn unused(parent: Option<&Element>, name: &str) -> bool {
+    let parent = parent.map(|p| p.name.as_str()).unwrap_or_default();
+    match parent {
+        "w:rPr" => !matches!(name, "w:b" | "w:i" | "w:rStyle"),
+        "w:pPr" => !matches!(name, "w:pStyle" | "w:numPr" | "w:outlineLvl"),
+        _ => matches!(
+            name,
+            "w:sectPr"
+                | "w:proofErr"
+                | "w:bookmarkStart"
+                | "w:bookmarkEnd"
+                | "w:lastRenderedPageBreak"
+                | "w:tblPr"
+                | "w:tblGrid"
+                | "w:rsids"
+        ),
+    }
+}
+
+fn name_of(reader: &NsReader<&[u8]>, start: &BytesStart) -> String {
     let (ns, local) = reader.resolver().resolve_element(start.name());
-    let name = canonical(ns, local.as_ref());
+    canonical(ns, local.as_ref())
+}
+
+fn element_of(reader: &NsReader<&[u8]>, start: &BytesStart) -> Element {
+    let name = name_of(reader, start);
     let mut attrs = Vec::new();
     for attr in start.attributes().flatten() {
         let key = attr.key;
@@ -281,6 +317,7 @@ fn element_of(reader: &NsReader<&[u8]>, start: &BytesStart) -> Element {
             .unwrap_or_else(|_| attr.value.clone().into_owned());
         attrs.push((name, value));
     }
+    attrs.shrink_to_fit();
     Element {
         name,
         attrs,
