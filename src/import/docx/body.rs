@@ -377,6 +377,16 @@ impl<'a> Walker<'a> {
         let italic = is_on(rpr.and_then(|p| p.child("w:i")))
             .or(style_italic)
             .unwrap_or(false);
+        if is_on(rpr.and_then(|p| p.child("w:vanish"))) == Some(true) {
+            let hidden = r.text();
+            if !hidden.trim().is_empty() {
+                self.note(
+                    location,
+                    format!("hidden text left out: «{}»", snippet(&hidden)),
+                );
+            }
+            return;
+        }
         for c in r.elements() {
             let field_link = self.field_link();
             let link = field_link.as_deref().or(link).map(str::to_string);
@@ -838,23 +848,42 @@ fn emphasised(pieces: &[Piece], mode: Mode) -> String {
             }
         }
     }
-    for (bold, italic, text) in groups {
+    for (i, (bold, italic, text)) in groups.iter().enumerate() {
         let text = text.replace(['\n', '\t', '\r'], " ");
         let escaped = escape(&text, mode);
-        let marker = match (bold, italic) {
-            (true, true) => "***",
-            (true, false) => "**",
-            (false, true) => "*",
-            (false, false) => "",
-        };
         let core = escaped.trim();
-        if marker.is_empty() || core.is_empty() {
+        if !(*bold || *italic) || core.is_empty() {
             out.push_str(&escaped);
             continue;
         }
         let lead = &escaped[..escaped.len() - escaped.trim_start().len()];
         let trail = &escaped[escaped.trim_end().len()..];
-        out.push_str(&format!("{lead}{marker}{core}{marker}{trail}"));
+        // CommonMark does not open emphasis between a letter and punctuation (`a**"b"**`), nor
+        // close it between punctuation and a letter; there the HTML tags say the same.
+        let punctuation =
+            |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric() && !c.is_whitespace());
+        let before = if lead.is_empty() {
+            out.chars().last()
+        } else {
+            None
+        };
+        let after = if trail.is_empty() {
+            groups.get(i + 1).and_then(|(_, _, t)| t.chars().next())
+        } else {
+            None
+        };
+        let blocked = (before.is_some_and(char::is_alphanumeric)
+            && punctuation(core.chars().next()))
+            || (after.is_some_and(char::is_alphanumeric) && punctuation(core.chars().last()));
+        let (open, close) = match (bold, italic, blocked) {
+            (true, true, false) => ("***", "***"),
+            (true, false, false) => ("**", "**"),
+            (false, true, false) => ("*", "*"),
+            (true, true, true) => ("<strong><em>", "</em></strong>"),
+            (true, false, true) => ("<strong>", "</strong>"),
+            _ => ("<em>", "</em>"),
+        };
+        out.push_str(&format!("{lead}{open}{core}{close}{trail}"));
     }
     out
 }

@@ -295,6 +295,40 @@ fn the_markdown_renders_with_the_expected_headings() {
     assert!(d.markdown.contains("| A | B\\|C |"), "{}", d.markdown);
 }
 
+fn styled(props: &str, text: &str) -> String {
+    format!(r#"<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>"#)
+}
+
+#[test]
+fn emphasis_renders_as_emphasis_next_to_punctuation_too() {
+    let cases = [
+        [styled("<w:b/>", "bold"), r(" text")].concat(),
+        [r("un"), styled("<w:i/>", "believ"), r("able")].concat(),
+        [r("say"), styled("<w:b/>", "\"no\""), r("now")].concat(),
+        [r("a "), styled("<w:b/><w:i/>", "(both)"), r("b")].concat(),
+        [r("shown"), styled("<w:vanish/>", "secret")].concat(),
+    ];
+    let body: String = cases.iter().map(|runs| p("", runs)).collect();
+    let d = docx(&body).convert();
+    let html = {
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(
+            &mut html,
+            Parser::new_ext(&d.markdown, crate::load::markdown::options()),
+        );
+        html
+    };
+    assert_eq!(
+        html,
+        "<p><strong>bold</strong> text</p>\n<p>un<em>believ</em>able</p>\n\
+         <p>say<strong>\"no\"</strong>now</p>\n\
+         <p>a <strong><em>(both)</em></strong>b</p>\n<p>shown</p>\n",
+        "{}",
+        d.markdown
+    );
+    assert!(reported(&d, "hidden text left out: «secret»"));
+}
+
 #[test]
 fn nested_bullet_and_numbered_lists() {
     let body = [

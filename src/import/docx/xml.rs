@@ -270,12 +270,12 @@ fn push_text(stack: &mut [Element], keep_text: &[&str], text: &str) {
 }
 
 /// Whether an element is of no use to the converter, so neither it nor its content is kept:
-/// formatting other than bold, italic and the style; bookmarks, proofing marks, section and
+/// formatting other than bold, italic, hidden and the style; bookmarks, proofing marks, section and
 /// table layout. They are most of a part's elements.
 fn unused(parent: Option<&Element>, name: &str) -> bool {
     let parent = parent.map(|p| p.name.as_str()).unwrap_or_default();
     match parent {
-        "w:rPr" => !matches!(name, "w:b" | "w:i" | "w:rStyle"),
+        "w:rPr" => !matches!(name, "w:b" | "w:i" | "w:rStyle" | "w:vanish"),
         "w:pPr" => !matches!(name, "w:pStyle" | "w:numPr" | "w:outlineLvl"),
         _ => matches!(
             name,
