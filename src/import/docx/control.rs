@@ -246,13 +246,13 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Result<ReadDate, String> {
         "saturday",
         "sunday",
     ];
-    let lower = text.to_lowercase();
     let text = weekdays
         .iter()
         .find_map(|w| {
-            lower
-                .starts_with(w)
-                .then(|| text[w.len()..].trim_start_matches([',', ' ']))
+            let rest = text.get(w.len()..)?;
+            text[..w.len()]
+                .eq_ignore_ascii_case(w)
+                .then(|| rest.trim_start_matches([',', ' ']))
         })
         .unwrap_or(text);
     let fail = || format!("`{raw}` is not a date in a form policybook reads");

@@ -948,3 +948,62 @@ fn malformed_xml_is_an_error_naming_the_part() {
         "{e:?}"
     );
 }
+
+/// Mutated documents (markup characters dropped into a document that uses every feature) give a
+/// document or an error, never a panic.
+#[test]
+fn mutated_documents_never_panic() {
+    let body = [
+        p("Title", &r("Policy")),
+        control_table(),
+        p("Heading1", &r("Purpose")),
+        li(1, 0, "a"),
+        li(2, 1, "b"),
+        p("", &drawing("rIdImg", "alt")),
+        table(&[&["Version", "Date", "Changes"], &["1", "2/3/2024", "x"]]),
+        p(
+            "",
+            r#"<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>HYPERLINK "https://x.org"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>x</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>"#,
+        ),
+    ]
+    .concat();
+    let original = docx(&body).rel("rIdImg", "image", "media/i.png", false);
+    let xml = original.document_xml().into_bytes();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut ok, mut failed) = (0, 0);
+    for _ in 0..300 {
+        let mut mutated = xml.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() as usize) % mutated.len();
+            let replacement = b"<>&\"/=x;#\x00\xff "[(next() % 12) as usize];
+            match next() % 3 {
+                0 => mutated[at] = replacement,
+                1 => mutated.insert(at, replacement),
+                _ => {
+                    mutated.remove(at);
+                }
+            }
+        }
+        let mut files = vec![("word/document.xml".to_string(), mutated)];
+        files.extend(original.parts.iter().cloned());
+        match convert(&zip_of(&files), "m.docx", &DocxOptions::default()) {
+            Ok(d) => {
+                assert!(crate::load::is_valid_id(
+                    field(&d, "id").unwrap_or_default()
+                ));
+                ok += 1;
+            }
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                failed += 1;
+            }
+        }
+    }
+    assert!(ok > 0 && failed > 0, "{ok} read, {failed} refused");
+}
