@@ -9,6 +9,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod git;
 pub mod history;
+pub mod import;
 pub mod isms;
 pub mod load;
 pub mod memory;

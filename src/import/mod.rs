@@ -1,0 +1,424 @@
+//! `policybook import FORMAT SRC [DEST]`: convert another tool's handbook into a policybook
+//! handbook, never touching SRC.
+//!
+//! Each format reads SRC into [`Page`]s (frontmatter fields with their source lines, body, type,
+//! order) and returns a [`Converted`]: the files to write and the report [`Entry`]s. This module
+//! owns what the formats share: the DEST rules (a non-empty DEST needs `--force`, and even then no
+//! existing file is overwritten), writing, and `IMPORT-REPORT.md`. A new format is a variant of
+//! [`Format`] and a `convert(src) -> Result<Converted, Fatal>` function.
+
+mod body;
+mod comply;
+mod docusaurus;
+mod links;
+mod mkdocs;
+mod page;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Fatal;
+pub use page::{Field, Page};
+
+/// The formats `import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// strongdm/comply: narratives/, policies/, procedures/, standards/
+    Comply,
+    /// A Docusaurus site's docs/ folder (MDX, admonitions, _category_.json)
+    Docusaurus,
+    /// An MkDocs site: mkdocs.yml and its docs_dir
+    Mkdocs,
+    /// Word documents (.docx) — not available yet
+    Docx,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Comply => "comply",
+            Format::Docusaurus => "docusaurus",
+            Format::Mkdocs => "mkdocs",
+            Format::Docx => "docx",
+        }
+    }
+
+    fn convert(self, src: &Path) -> Result<Converted, Fatal> {
+        match self {
+            Format::Comply => comply::convert(src),
+            Format::Docusaurus => docusaurus::convert(src),
+            Format::Mkdocs => mkdocs::convert(src),
+            Format::Docx => Err(Fatal::new("importing .docx is not available yet").help(
+                "convert the Word documents to Markdown by hand for now, or use another format",
+            )),
+        }
+    }
+}
+
+/// What a report entry asks of the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    /// Something a person must look at: a value dropped, assumed or kept unread.
+    Check,
+    /// A change made, nothing to decide.
+    Changed,
+}
+
+/// One line of IMPORT-REPORT.md.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The source file, relative to SRC (`/`-separated), or empty for the handbook as a whole.
+    pub source: String,
+    /// 1-based line in the source file.
+    pub line: usize,
+    pub action: Action,
+    pub what: String,
+}
+
+impl Entry {
+    pub fn change(source: &str, line: usize, what: impl Into<String>) -> Entry {
+        Entry {
+            source: source.into(),
+            line,
+            action: Action::Changed,
+            what: what.into(),
+        }
+    }
+
+    pub fn check(source: &str, line: usize, what: impl Into<String>) -> Entry {
+        Entry {
+            source: source.into(),
+            line,
+            action: Action::Check,
+            what: what.into(),
+        }
+    }
+}
+
+/// A converted handbook, before anything is written.
+#[derive(Debug, Default)]
+pub struct Converted {
+    /// The handbook's title, for book.toml.
+    pub title: Option<String>,
+    /// Files to write, relative to DEST, with their content (book.toml is added by [`run`]).
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Files to copy from SRC: DEST-relative path → source file.
+    pub copies: BTreeMap<String, PathBuf>,
+    pub entries: Vec<Entry>,
+}
+
+impl Converted {
+    /// Types, orders and ids of every page (before links between them can be resolved).
+    fn prepare(&mut self, pages: &mut [Page]) {
+        for page in pages.iter_mut() {
+            take_type_and_order(page, &mut self.entries);
+        }
+        page::assign_ids(pages, &mut self.entries);
+    }
+
+    /// Turn prepared `pages` into documents: links (line-preserving, so every report line is the
+    /// source's), brackets that would be references, then the format's own syntax (`convert`),
+    /// then the frontmatter.
+    fn add_pages(
+        &mut self,
+        pages: &mut [Page],
+        links: Option<&links::Links>,
+        convert: fn(&mut Page, &mut Vec<Entry>),
+    ) {
+        let ids: BTreeSet<String> = pages.iter().map(|p| p.id.clone()).collect();
+        for page in pages.iter_mut() {
+            if let Some(links) = links {
+                page.body = links.rewrite(page, self);
+            }
+            let (body, notes) = body::escape_unknown_references(&page.body, &ids);
+            for (line, what) in notes {
+                self.entries
+                    .push(Entry::change(&page.source, page.body_line + line, what));
+            }
+            page.body = body;
+            convert(page, &mut self.entries);
+            let text = page::finish(page, &mut self.entries);
+            self.files.insert(page.out_path(), text.into_bytes());
+        }
+    }
+}
+
+/// `type` and `order` (or another tool's name for them) from the frontmatter, when usable.
+fn take_type_and_order(page: &mut Page, entries: &mut Vec<Entry>) {
+    if let Some(field) = page.field("type").cloned() {
+        let kind = page::scalar(&field.value).to_lowercase().replace(' ', "-");
+        if crate::load::is_valid_id(&kind) {
+            page.kind = kind;
+        } else {
+            entries.push(Entry::check(
+                &page.source,
+                field.line,
+                format!(
+                    "dropped `type: {}`: not a type policybook can use; the folder gives `{}`",
+                    page::scalar(&field.value),
+                    page.kind
+                ),
+            ));
+        }
+    }
+    let order_field = page
+        .fields
+        .iter()
+        .find(|f| f.key == "order" || crate::load::hints::meant_field(&f.key) == Some("order"))
+        .cloned();
+    if let Some(field) = order_field {
+        match field.value.as_f64() {
+            Some(n) if n.fract() == 0.0 => page.order = Some(n as i64),
+            Some(n) => {
+                page.order = Some(n.round() as i64);
+                entries.push(Entry::change(
+                    &page.source,
+                    field.line,
+                    format!(
+                        "`{}: {n}` became `order: {}` (whole numbers only)",
+                        field.key,
+                        n.round()
+                    ),
+                ));
+            }
+            None => entries.push(Entry::check(
+                &page.source,
+                field.line,
+                format!("dropped `{}`: not a number", field.key),
+            )),
+        }
+        if field.key != "order" {
+            entries.push(Entry::change(
+                &page.source,
+                field.line,
+                format!("`{}` became `order`", field.key),
+            ));
+        }
+        page.fields.retain(|f| f.key != field.key);
+    }
+}
+
+/// The outcome of a run, for the command to print.
+#[derive(Debug)]
+pub struct Imported {
+    pub dest: PathBuf,
+    pub written: Vec<String>,
+    /// Files that existed in DEST and were kept (`--force`).
+    pub kept: Vec<String>,
+    pub report: PathBuf,
+    pub to_check: usize,
+    pub changes: usize,
+}
+
+/// DEST when none is given: `<src-name>-policybook` next to the current folder.
+pub fn default_dest(src: &Path) -> PathBuf {
+    let name = fs::canonicalize(src)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "handbook".into());
+    PathBuf::from(format!("{name}-policybook"))
+}
+
+pub fn run(format: Format, src: &Path, dest: &Path, force: bool) -> Result<Imported, Fatal> {
+    if !src.is_dir() {
+        return Err(Fatal::new(format!("`{}` is not a folder", src.display()))
+            .help(format!("pass the folder of the {} handbook", format.name())));
+    }
+    if let (Ok(a), Ok(b)) = (fs::canonicalize(src), fs::canonicalize(dest))
+        && (b.starts_with(&a) || a.starts_with(&b))
+    {
+        return Err(Fatal::new("DEST must be outside SRC (and SRC outside DEST)")
+            .help("import is read-only for SRC: choose a new folder, e.g. the default `<src>-policybook`"));
+    }
+    if dest.exists() {
+        let non_empty = fs::read_dir(dest)
+            .map_err(|e| Fatal::io("read", dest, e))?
+            .next()
+            .is_some();
+        if non_empty && !force {
+            return Err(Fatal::new(format!("`{}` is not empty", dest.display()))
+                .help("choose an empty or new folder, or pass `--force` (existing files are kept, never overwritten)"));
+        }
+    }
+    let mut converted = format.convert(src)?;
+    let title = converted
+        .title
+        .clone()
+        .unwrap_or_else(|| "ISMS Handbook".into());
+    let book = format!(
+        "[book]\ntitle = {}\nlanguage = \"en\"\n\n[build]\ncontent-dir = \"content\"\noutput-dir = \"site\"\n",
+        toml::Value::String(title).to_string()
+    );
+    converted
+        .files
+        .insert("book.toml".into(), book.into_bytes());
+    converted
+        .files
+        .insert(".gitignore".into(), b"/site\n/.policybook-cache\n".to_vec());
+
+    let mut written = Vec::new();
+    let mut kept = Vec::new();
+    for (rel, bytes) in &converted.files {
+        if write_new(&dest.join(rel), bytes)? {
+            written.push(rel.clone());
+        } else {
+            kept.push(rel.clone());
+        }
+    }
+    for (rel, from) in &converted.copies {
+        let bytes = fs::read(from).map_err(|e| Fatal::io("read", from, e))?;
+        if write_new(&dest.join(rel), &bytes)? {
+            written.push(rel.clone());
+        } else {
+            kept.push(rel.clone());
+        }
+    }
+    for rel in &kept {
+        converted.entries.push(Entry::check(
+            "",
+            0,
+            format!(
+                "`{rel}` already existed in DEST and was kept: the imported version was not written"
+            ),
+        ));
+    }
+    let report_name = (0..)
+        .map(|n| {
+            if n == 0 {
+                "IMPORT-REPORT.md".to_string()
+            } else {
+                format!("IMPORT-REPORT-{n}.md")
+            }
+        })
+        .find(|name| !dest.join(name).exists())
+        .unwrap_or_default();
+    let report = dest.join(&report_name);
+    let text = report_markdown(format, src, &converted.entries);
+    write_new(&report, text.as_bytes())?;
+    Ok(Imported {
+        dest: dest.to_path_buf(),
+        written,
+        kept,
+        report,
+        to_check: converted
+            .entries
+            .iter()
+            .filter(|e| e.action == Action::Check)
+            .count(),
+        changes: converted
+            .entries
+            .iter()
+            .filter(|e| e.action == Action::Changed)
+            .count(),
+    })
+}
+
+/// Create `path` with `bytes`; `false` (nothing written) when it exists.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Fatal> {
+    if path.exists() {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| Fatal::io("create", parent, e))?;
+    }
+    fs::write(path, bytes).map_err(|e| Fatal::io("write", path, e))?;
+    Ok(true)
+}
+
+/// IMPORT-REPORT.md: what to look at first, then every change, each with its source file and line.
+fn report_markdown(format: Format, src: &Path, entries: &[Entry]) -> String {
+    let mut entries = entries.to_vec();
+    entries.sort();
+    entries.dedup();
+    let mut out = format!(
+        "# Import report\n\nImported from `{}` ({} format) by `policybook import`. Lines are `source file:line: what`.\n",
+        src.display(),
+        format.name()
+    );
+    for (action, heading, empty) in [
+        (
+            Action::Check,
+            "To look at",
+            "Nothing: every value was read as it was meant.",
+        ),
+        (Action::Changed, "Changes made", "None."),
+    ] {
+        out.push_str(&format!("\n## {heading}\n\n"));
+        let mut any = false;
+        for e in entries.iter().filter(|e| e.action == action) {
+            any = true;
+            let at = match (e.source.as_str(), e.line) {
+                ("", _) => "DEST".to_string(),
+                (s, 0) => s.to_string(),
+                (s, n) => format!("{s}:{n}"),
+            };
+            out.push_str(&format!("- `{at}`: {}\n", e.what.replace('\n', " ")));
+        }
+        if !any {
+            out.push_str(empty);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The files under `dir` (relative, `/`-separated, sorted), skipping hidden ones.
+fn walk(dir: &Path) -> Result<Vec<String>, Fatal> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+    {
+        let entry =
+            entry.map_err(|e| Fatal::new(format!("cannot read `{}`: {e}", dir.display())))?;
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            files.push(crate::load::relative_slash_path(rel));
+        }
+    }
+    Ok(files)
+}
+
+fn read_text(path: &Path) -> Result<String, Fatal> {
+    let bytes = fs::read(path).map_err(|e| Fatal::io("read", path, e))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Fatal::new(format!("`{}` is not UTF-8 text", path.display()))
+            .help("save it as UTF-8 and import again")
+    })
+}
+
+/// A Markdown file with optional `---` frontmatter read into a [`Page`] (fields, body).
+fn page_from_markdown(source: &str, text: &str, entries: &mut Vec<Entry>) -> Page {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut page = Page {
+        source: source.into(),
+        body_line: 1,
+        ..Page::default()
+    };
+    let mut lines = text.split_inclusive('\n');
+    if lines.next().map(|l| l.trim_end()) == Some("---") {
+        let mut offset = 4;
+        let mut yaml_end = None;
+        for (n, line) in lines.enumerate() {
+            if matches!(line.trim_end(), "---" | "...") {
+                yaml_end = Some((offset, offset + line.len(), n + 2));
+                break;
+            }
+            offset += line.len();
+        }
+        if let Some((end, body_start, close_line)) = yaml_end {
+            let yaml = &text[4.min(end)..end];
+            match page::fields_from_yaml(yaml, 2) {
+                Ok(fields) => page.fields = fields,
+                Err(e) => entries.push(Entry::check(source, 1, format!("dropped the frontmatter (lines 1–{close_line}): {}; copy what it says by hand", e.message))),
+            }
+            page.body = text[body_start..].to_string();
+            page.body_line = close_line + 1;
+            return page;
+        }
+    }
+    page.body = text.to_string();
+    page
+}
