@@ -179,10 +179,10 @@ pub fn escape_unknown_references(body: &str, ids: &BTreeSet<String>) -> (String,
         while let Some(i) = rest.find(['[', '`']) {
             let (head, tail) = rest.split_at(i);
             out.push_str(head);
-            if tail.starts_with('`') {
+            if let Some(after) = tail.strip_prefix('`') {
                 in_span = !in_span;
                 out.push('`');
-                rest = &tail[1..];
+                rest = after;
                 continue;
             }
             let word_end = tail.find(']');
@@ -288,12 +288,12 @@ mod tests {
     fn unknown_references_are_escaped() {
         let ids = BTreeSet::from(["known".to_string()]);
         let (out, notes) = escape_unknown_references(
-            "- [x] done\n[known] and [tbd] and [link](x) and `[code]`\n",
+            "- [x] done\n[known] and [to-do] and [tbd] and [link](x) and `[code]`\n",
             &ids,
         );
         assert_eq!(
             out,
-            "- [x] done\n[known] and \\[tbd] and [link](x) and `[code]`\n"
+            "- [x] done\n[known] and \\[to-do] and [tbd] and [link](x) and `[code]`\n"
         );
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].0, 1);

@@ -26,8 +26,12 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
         ))
         .help("pass the root of the comply project (where comply.yml is)"));
     }
+    let organisation = project_name(src);
     let mut out = Converted {
-        title: project_name(src),
+        title: organisation
+            .as_ref()
+            .map(|name| format!("{name} ISMS Handbook")),
+        organisation,
         ..Converted::default()
     };
     let mut pages = Vec::new();
@@ -56,6 +60,7 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
         if page.field("satisfies").is_some() {
             let line = page.field("satisfies").map_or(1, |f| f.line);
             out.entries.push(Entry::check(&rel, line, "`satisfies` (the SOC 2 criteria this document meets) is kept as metadata: add the ISO/IEC 27001 Annex A controls as `controls` when you map them"));
+            page.noted.push("satisfies".into());
         }
         pages.push(page);
     }
@@ -69,7 +74,7 @@ fn project_name(src: &Path) -> Option<String> {
     let text = std::fs::read_to_string(src.join("comply.yml")).ok()?;
     let fields = page::fields_from_yaml(&text, 1).ok()?;
     let name = fields.into_iter().find(|f| f.key == "name")?;
-    Some(format!("{} ISMS Handbook", page::scalar(&name.value)))
+    Some(page::scalar(&name.value))
 }
 
 /// The fields before the first `---` line (or a normal frontmatter block), then the body.

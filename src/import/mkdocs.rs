@@ -113,7 +113,7 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
                         &source,
                         1,
                         format!(
-                            "not in the nav of mkdocs.yml: imported as a {}, after the others",
+                            "not in the nav of mkdocs.yml: imported as type `{}`, after the others",
                             page.kind
                         ),
                     ));

@@ -101,6 +101,8 @@ impl Entry {
 pub struct Converted {
     /// The handbook's title, for book.toml.
     pub title: Option<String>,
+    /// The organisation the handbook is for, when the source names it.
+    pub organisation: Option<String>,
     /// Files to write, relative to DEST, with their content (book.toml is added by [`run`]).
     pub files: BTreeMap<String, Vec<u8>>,
     /// Files to copy from SRC: DEST-relative path → source file.
@@ -225,11 +227,15 @@ pub fn run(format: Format, src: &Path, dest: &Path, force: bool) -> Result<Impor
         return Err(Fatal::new(format!("`{}` is not a folder", src.display()))
             .help(format!("pass the folder of the {} handbook", format.name())));
     }
-    if let (Ok(a), Ok(b)) = (fs::canonicalize(src), fs::canonicalize(dest))
-        && (b.starts_with(&a) || a.starts_with(&b))
-    {
-        return Err(Fatal::new("DEST must be outside SRC (and SRC outside DEST)")
-            .help("import is read-only for SRC: choose a new folder, e.g. the default `<src>-policybook`"));
+    let src_abs = fs::canonicalize(src).map_err(|e| Fatal::io("read", src, e))?;
+    let dest_abs = std::path::absolute(dest).map_err(|e| Fatal::io("read", dest, e))?;
+    let dest_abs = fs::canonicalize(&dest_abs).unwrap_or(dest_abs);
+    if dest_abs.starts_with(&src_abs) || src_abs.starts_with(&dest_abs) {
+        return Err(Fatal::new(format!(
+            "`{}` is inside the handbook being imported (or holds it)",
+            dest.display()
+        ))
+        .help("import never writes into SRC: pass a DEST outside it, e.g. `policybook import FORMAT SRC ../new-handbook`"));
     }
     if dest.exists() {
         let non_empty = fs::read_dir(dest)
@@ -246,9 +252,13 @@ pub fn run(format: Format, src: &Path, dest: &Path, force: bool) -> Result<Impor
         .title
         .clone()
         .unwrap_or_else(|| "ISMS Handbook".into());
+    let organisation = match &converted.organisation {
+        Some(name) => format!("organisation = {}\n", toml::Value::String(name.clone())),
+        None => String::new(),
+    };
     let book = format!(
-        "[book]\ntitle = {}\nlanguage = \"en\"\n\n[build]\ncontent-dir = \"content\"\noutput-dir = \"site\"\n",
-        toml::Value::String(title).to_string()
+        "[book]\ntitle = {}\n{organisation}language = \"en\"\n\n[build]\ncontent-dir = \"content\"\noutput-dir = \"site\"\n",
+        toml::Value::String(title)
     );
     converted
         .files

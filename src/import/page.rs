@@ -36,6 +36,8 @@ pub struct Page {
     pub stem: String,
     /// Set by [`assign_ids`].
     pub id: String,
+    /// Fields the format has already reported on (no generic "not read" line for them).
+    pub noted: Vec<String>,
 }
 
 impl Page {
@@ -117,7 +119,10 @@ pub fn assign_ids(pages: &mut [Page], entries: &mut Vec<Entry>) {
         RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     for page in pages.iter_mut() {
         let own = page.text("id");
-        let title = page.text("title").or_else(|| page.text("name"));
+        let title = page
+            .text("title")
+            .or_else(|| page.text("name"))
+            .or_else(|| crate::load::markdown::first_h1(&page.body));
         let candidates = [own.clone(), Some(page.stem.clone()), title.clone()];
         let mut chosen = candidates
             .iter()
@@ -195,11 +200,13 @@ pub fn finish(page: &Page, entries: &mut Vec<Entry>) -> String {
                 ours.to_string()
             }
         } else {
-            note(
-                field.line,
-                Action::Check,
-                format!("`{key}` is not a field policybook reads: kept for templates"),
-            );
+            if !page.noted.iter().any(|k| k == key) {
+                note(
+                    field.line,
+                    Action::Check,
+                    format!("`{key}` is not a field policybook reads: kept for templates"),
+                );
+            }
             key.to_string()
         };
         if let Some(value) = normalise(&target, field, &mut note) {
@@ -284,6 +291,11 @@ fn normalise(
             Value::Null => None,
             Value::Number(n) => {
                 let text = field.written.clone().unwrap_or_else(|| n.to_string());
+                note(
+                    line,
+                    Action::Changed,
+                    format!("`{key}: {text}` is quoted so that it stays text as written"),
+                );
                 Some(Value::String(text))
             }
             Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
