@@ -326,13 +326,19 @@ pub fn run(format: Format, src: &Path, dest: &Path, force: bool) -> Result<Impor
 
 /// Create `path` with `bytes`; `false` (nothing written) when it exists.
 fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Fatal> {
-    if path.exists() {
-        return Ok(false);
-    }
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Fatal::io("create", parent, e))?;
     }
-    fs::write(path, bytes).map_err(|e| Fatal::io("write", path, e))?;
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(Fatal::io("create", path, e)),
+    };
+    std::io::Write::write_all(&mut file, bytes).map_err(|e| Fatal::io("write", path, e))?;
     Ok(true)
 }
 
