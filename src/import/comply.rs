@@ -53,7 +53,15 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
         if !rel.ends_with(".md") {
             continue;
         }
-        let text = super::read_text(&src.join(&rel))?;
+        let source = rel.clone();
+        let text = match super::read_text(&src.join(&rel)) {
+            Ok(text) => text,
+            Err(e) => {
+                out.entries
+                    .push(Entry::check(&source, 1, format!("skipped: {}", e.message)));
+                continue;
+            }
+        };
         let mut page = read(&rel, &text, &mut out.entries);
         page.kind = kind.to_string();
         page.stem = page::split_number_prefix(name.rsplit('/').next().unwrap_or(name)).0;

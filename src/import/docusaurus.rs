@@ -63,7 +63,14 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
             out.entries.push(Entry::check(&source, 1, "skipped: a partial (its name starts with `_`), which Docusaurus only includes into other pages; copy its text where it is used"));
             continue;
         }
-        let text = super::read_text(&docs.join(rel))?;
+        let text = match super::read_text(&docs.join(rel)) {
+            Ok(text) => text,
+            Err(e) => {
+                out.entries
+                    .push(Entry::check(&source, 1, format!("skipped: {}", e.message)));
+                continue;
+            }
+        };
         let mut page = super::page_from_markdown(&source, &text, &mut out.entries);
         let (stem, number) = split_number_prefix(name);
         page.stem = if matches!(stem.as_str(), "index" | "README" | "readme") {
@@ -176,8 +183,9 @@ fn category_labels(
 
 /// Routes of every page: `/docs/<folders without prefixes>/<id>`, and its `slug`.
 fn links(src: &Path, docs_dir: &str, pages: &[Page], static_dirs: Vec<String>) -> Links {
-    let mut by_source = BTreeMap::new();
-    let mut routes = BTreeMap::new();
+    let mut links = Links::new(src, docs_dir, pages);
+    links.static_dirs = static_dirs;
+    let routes = &mut links.routes;
     let base = if docs_dir.is_empty() {
         String::new()
     } else {
@@ -185,7 +193,6 @@ fn links(src: &Path, docs_dir: &str, pages: &[Page], static_dirs: Vec<String>) -
     };
     for page in pages {
         let out = page.out_path();
-        by_source.insert(page.source.clone(), out.clone());
         let rel = page
             .source
             .strip_prefix(&format!("{docs_dir}/"))
@@ -235,13 +242,7 @@ fn links(src: &Path, docs_dir: &str, pages: &[Page], static_dirs: Vec<String>) -
             );
         }
     }
-    Links {
-        root: src.to_path_buf(),
-        docs_dir: docs_dir.to_string(),
-        by_source,
-        routes,
-        static_dirs,
-    }
+    links
 }
 
 /// Admonitions → alerts; MDX imports, exports, comments and JSX component lines removed.

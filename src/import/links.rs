@@ -2,7 +2,9 @@
 //! source path or site route, files from the source (or its `static/` folder) copied under
 //! `content/files/`. What cannot be resolved is unlinked (the text stays) and reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use std::path::PathBuf;
 
 use super::body::{self, LinkFix};
@@ -19,6 +21,48 @@ pub struct Links {
     pub routes: BTreeMap<String, String>,
     /// Folders (relative to SRC) that site-absolute file links are served from (`static`).
     pub static_dirs: Vec<String>,
+    /// A page's path in DEST → the ids of its headings, as policybook makes them.
+    pub anchors: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Links {
+    pub fn new(root: &std::path::Path, docs_dir: &str, pages: &[Page]) -> Links {
+        Links {
+            root: root.to_path_buf(),
+            docs_dir: docs_dir.to_string(),
+            by_source: pages
+                .iter()
+                .map(|p| (p.source.clone(), p.out_path()))
+                .collect(),
+            routes: BTreeMap::new(),
+            static_dirs: Vec::new(),
+            anchors: pages
+                .iter()
+                .map(|p| (p.out_path(), heading_ids(&p.body)))
+                .collect(),
+        }
+    }
+}
+
+/// The ids policybook gives the headings of `body`: an explicit `{#id}`, else the slug of the text.
+pub fn heading_ids(body: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut events = Parser::new_ext(body, crate::load::markdown::options());
+    while let Some(event) = events.next() {
+        if let Event::Start(Tag::Heading { id, .. }) = event {
+            let inner: Vec<Event> = events
+                .by_ref()
+                .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                .collect();
+            ids.insert(match id {
+                Some(id) => id.to_string(),
+                None => {
+                    crate::render::markdown::slugify(&crate::load::markdown::plain_text(&inner))
+                }
+            });
+        }
+    }
+    ids
 }
 
 impl Links {
@@ -59,7 +103,25 @@ impl Links {
         out: &mut Converted,
     ) -> (LinkFix, Option<(String, String, bool)>) {
         let note = |what: String, check: bool| Some((target.to_string(), what, check));
-        if target.is_empty() || target.starts_with('#') || target.starts_with("mailto:") {
+        if let Some(anchor) = target.strip_prefix('#') {
+            if self
+                .anchors
+                .get(from)
+                .is_some_and(|ids| !ids.contains(anchor))
+            {
+                return (
+                    LinkFix::Unlink,
+                    note(
+                        format!(
+                            "this page has no heading `{target}`: the link was removed, its text kept"
+                        ),
+                        true,
+                    ),
+                );
+            }
+            return (LinkFix::Keep, None);
+        }
+        if target.is_empty() || target.starts_with("mailto:") {
             return (LinkFix::Keep, None);
         }
         if target.contains("://") {
@@ -77,7 +139,7 @@ impl Links {
             return (LinkFix::Keep, None);
         }
         let (path, anchor) = target.split_once('#').map_or((target, ""), |(p, a)| (p, a));
-        let anchor = if anchor.is_empty() {
+        let mut anchor = if anchor.is_empty() {
             String::new()
         } else {
             format!("#{anchor}")
@@ -96,25 +158,39 @@ impl Links {
         };
         match found {
             Some((to, what)) => {
+                let mut check = false;
+                let mut why = format!("the {what} it points to");
+                if let Some(ids) = self.anchors.get(&to)
+                    && !anchor.is_empty()
+                    && !ids.contains(&anchor[1..])
+                {
+                    why = format!(
+                        "{why}; it has no heading `{anchor}`, so the link goes to the top of the page"
+                    );
+                    anchor.clear();
+                    check = true;
+                }
                 let new = format!("{}{anchor}", body::relative(from, &to));
-                let check = false;
-                let n = if new == target {
-                    None
-                } else {
-                    note(
-                        format!("link `{target}` became `{new}` (the {what} it points to)"),
+                let n = (new != target).then(|| {
+                    (
+                        target.to_string(),
+                        format!("link `{target}` became `{new}` ({why})"),
                         check,
                     )
-                };
+                });
                 (LinkFix::Replace(new), n)
             }
             None if path.is_empty() => (LinkFix::Keep, None),
             None => (
                 LinkFix::Unlink,
                 note(
-                    format!(
-                        "the link to `{target}` points at nothing in the source: the link was removed, its text kept"
-                    ),
+                    if image {
+                        format!("the image `{target}` is nowhere in the source: it was removed")
+                    } else {
+                        format!(
+                            "the link to `{target}` points at nothing in the source: the link was removed, its text kept"
+                        )
+                    },
                     true,
                 ),
             ),

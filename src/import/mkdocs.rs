@@ -72,7 +72,14 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
             continue;
         }
         let source = format!("{docs_dir}/{rel}");
-        let text = super::read_text(&docs.join(&rel))?;
+        let text = match super::read_text(&docs.join(&rel)) {
+            Ok(text) => text,
+            Err(e) => {
+                out.entries
+                    .push(Entry::check(&source, 1, format!("skipped: {}", e.message)));
+                continue;
+            }
+        };
         let mut page = super::page_from_markdown(&source, &text, &mut out.entries);
         let name = rel.rsplit('/').next().unwrap_or(&rel);
         let (stem, number) = page::split_number_prefix(name);
@@ -123,17 +130,7 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
         pages.push(page);
     }
     out.prepare(&mut pages);
-    let by_source = pages
-        .iter()
-        .map(|p| (p.source.clone(), p.out_path()))
-        .collect();
-    let links = Links {
-        root: src.to_path_buf(),
-        docs_dir: docs_dir.clone(),
-        by_source,
-        routes: BTreeMap::new(),
-        static_dirs: Vec::new(),
-    };
+    let links = Links::new(src, &docs_dir, &pages);
     out.add_pages(&mut pages, Some(&links), convert_body);
     Ok(out)
 }

@@ -170,7 +170,11 @@ fn take_type_and_order(page: &mut Page, entries: &mut Vec<Entry>) {
         .find(|f| f.key == "order" || crate::load::hints::meant_field(&f.key) == Some("order"))
         .cloned();
     if let Some(field) = order_field {
-        match field.value.as_f64() {
+        let number = field
+            .value
+            .as_f64()
+            .or_else(|| field.value.as_str().and_then(|s| s.trim().parse().ok()));
+        match number {
             Some(n) if n.fract() == 0.0 => page.order = Some(n as i64),
             Some(n) => {
                 page.order = Some(n.round() as i64);
@@ -434,6 +438,11 @@ fn page_from_markdown(source: &str, text: &str, entries: &mut Vec<Entry>) -> Pag
             page.body_line = close_line + 1;
             return page;
         }
+        entries.push(Entry::check(
+            source,
+            1,
+            "the frontmatter that starts on line 1 is never closed: it was kept as text",
+        ));
     }
     page.body = text.to_string();
     page

@@ -69,7 +69,20 @@ pub fn fields_from_yaml(
     first_line: usize,
 ) -> Result<Vec<Field>, crate::load::frontmatter::SplitError> {
     let framed = format!("---\n{yaml}\n---\n");
-    let fm = crate::load::frontmatter::split(&framed)?;
+    let mut fm = crate::load::frontmatter::split(&framed)?;
+    // gray_matter reads mappings into a HashMap: nested mappings are read again, in source order,
+    // so that the output is deterministic and keeps the author's order (the limits were checked above).
+    if let Ok(docs) = yaml_rust2::YamlLoader::load_from_str(yaml)
+        && let Some(yaml_rust2::Yaml::Hash(top)) = docs.first()
+    {
+        for (key, value) in top {
+            if let (Some(key), true) = (key.as_str(), value.is_array() || value.as_hash().is_some())
+                && let Some(field) = fm.fields.get_mut(key)
+            {
+                *field = in_order(value);
+            }
+        }
+    }
     let mut fields: Vec<Field> = fm
         .fields
         .into_iter()
@@ -88,6 +101,36 @@ pub fn fields_from_yaml(
         .collect();
     fields.sort_by_key(|f| f.line);
     Ok(fields)
+}
+
+/// A YAML value as JSON with mappings in source order.
+fn in_order(yaml: &yaml_rust2::Yaml) -> Value {
+    use yaml_rust2::Yaml;
+    match yaml {
+        Yaml::Hash(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Boolean(b) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    (key, in_order(v))
+                })
+                .collect(),
+        ),
+        Yaml::Array(items) => Value::Array(items.iter().map(in_order).collect()),
+        Yaml::String(s) => Value::String(s.clone()),
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::Real(r) => r
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Value::String(r.clone()), Value::Number),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        _ => Value::Null,
+    }
 }
 
 /// A file name without extension and Docusaurus number prefix: `01-intro.md` → (`intro`, 1).

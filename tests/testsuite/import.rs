@@ -301,3 +301,14 @@ fn docx_is_not_available_yet() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
     assert!(!tmp.path().join("out").exists());
 }
+
+#[test]
+fn the_same_source_gives_byte_identical_handbooks() {
+    for format in ["comply", "docusaurus", "mkdocs"] {
+        let (_a, first, _) = imported(format);
+        for _ in 0..3 {
+            let (_b, again, _) = imported(format);
+            assert_eq!(snapshot(&first), snapshot(&again), "{format}");
+        }
+    }
+}
