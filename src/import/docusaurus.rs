@@ -351,7 +351,18 @@ fn convert_body(page: &mut Page, entries: &mut Vec<Entry>) {
             i += 1;
             continue;
         }
-        out.push(line.to_string());
+        let (kept, tags) = strip_inline_jsx(line);
+        if !tags.is_empty() {
+            entries.push(Entry::check(
+                &page.source,
+                line_no(i),
+                format!(
+                    "removed the JSX tags {} from the line, keeping the text between them: check it still reads well",
+                    tags.join(", ")
+                ),
+            ));
+        }
+        out.push(kept);
         i += 1;
     }
     let mut text = out.join("\n");
@@ -359,9 +370,52 @@ fn convert_body(page: &mut Page, entries: &mut Vec<Entry>) {
     page.body = text;
 }
 
+/// `line` without inline JSX tags (`<Highlight color="x">`, `</Highlight>`, `<Icon />`) outside
+/// code spans, and the tags removed.
+fn strip_inline_jsx(line: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(line.len());
+    let mut tags = Vec::new();
+    let mut in_code = false;
+    let mut rest = line;
+    while let Some(at) = rest.find(['<', '`']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix('`') {
+            in_code = !in_code;
+            out.push('`');
+            rest = after;
+            continue;
+        }
+        match tail.find('>') {
+            Some(end) if !in_code && is_jsx(tail) => {
+                tags.push(format!("`{}`", &tail[..=end]));
+                rest = &tail[end + 1..];
+            }
+            _ => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, tags)
+}
+
 fn is_jsx(trimmed: &str) -> bool {
     let tag = trimmed
         .strip_prefix("</")
         .or_else(|| trimmed.strip_prefix('<'));
     tag.is_some_and(|t| t.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inline_jsx_tags_go_their_text_stays() {
+        let (line, tags) = super::strip_inline_jsx(
+            "Our <Highlight color=\"#25c2a0\">green</Highlight> brand, `<Code>` and a <b>tag</b>.",
+        );
+        assert_eq!(line, "Our green brand, `<Code>` and a <b>tag</b>.");
+        assert_eq!(tags, ["`<Highlight color=\"#25c2a0\">`", "`</Highlight>`"]);
+    }
 }

@@ -178,6 +178,7 @@ fn docusaurus_prefixes_admonitions_mdx_and_site_absolute_links() {
             "`docs/10-policies/02-incident-response.md:13`: the `:::danger` admonition became a `> [!CAUTION]` alert (the nearest GitHub alert kind)",
             "`docs/10-policies/02-incident-response.md:21`: the link to `/wiki/incidents` points at nothing in the source",
             "`docs/10-policies/02-incident-response.md:4`: `sidebar_position` became `order`",
+            "`docs/10-policies/02-incident-response.md:23`: removed the JSX tags `<Highlight color=\"red\">`, `</Highlight>` from the line",
             "`docs/20-procedures/01-backup.mdx:3`: `status: Approved` became `status: draft`: approved document has no `approver`",
             "`docs/20-procedures/01-backup.mdx:8`: removed the MDX line `export const retention = '35 days';`",
             "`docs/_shared-contacts.md:1`: skipped: a partial",
