@@ -148,7 +148,20 @@ impl Converted {
 
 /// `type` and `order` (or another tool's name for them) from the frontmatter, when usable.
 fn take_type_and_order(page: &mut Page, entries: &mut Vec<Entry>) {
-    if let Some(field) = page.field("type").cloned() {
+    let type_field = page
+        .fields
+        .iter()
+        .find(|f| f.key == "type" || crate::load::hints::meant_field(&f.key) == Some("type"))
+        .cloned();
+    if let Some(field) = type_field {
+        page.fields.retain(|f| f.key != field.key);
+        if field.key != "type" {
+            entries.push(Entry::change(
+                &page.source,
+                field.line,
+                format!("`{}` became `type`", field.key),
+            ));
+        }
         let kind = page::scalar(&field.value).to_lowercase().replace(' ', "-");
         if crate::load::is_valid_id(&kind) {
             page.kind = kind;
@@ -446,4 +459,63 @@ fn page_from_markdown(source: &str, text: &str, entries: &mut Vec<Entry>) -> Pag
     }
     page.body = text.to_string();
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(key: &str, value: serde_json::Value, line: usize) -> Field {
+        Field {
+            key: key.into(),
+            value,
+            line,
+            written: None,
+        }
+    }
+
+    #[test]
+    fn fields_meaning_id_type_and_order_are_read_once_and_reported() {
+        let mut pages = vec![Page {
+            source: "a.md".into(),
+            kind: "document".into(),
+            stem: "a".into(),
+            body_line: 6,
+            fields: vec![
+                field("doc_id", "POL-007".into(), 2),
+                field("category", "Policy".into(), 3),
+                field("doc_type", "Standard".into(), 4),
+                field("weight", 3.into(), 5),
+            ],
+            ..Page::default()
+        }];
+        let mut converted = Converted::default();
+        converted.prepare(&mut pages);
+        converted.add_pages(&mut pages, None, |_, _| {});
+        let text = String::from_utf8(converted.files["content/policies/a.md"].clone()).unwrap();
+        assert_eq!(text, "---\nid: a\norder: 3\ndoc_id: POL-007\n---\n\n");
+        let lines: Vec<(usize, &str)> = converted
+            .entries
+            .iter()
+            .map(|e| (e.line, e.what.as_str()))
+            .collect();
+        assert!(
+            lines.contains(&(3, "`category` became `type`")),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&(5, "`weight` became `order`")), "{lines:?}");
+        assert!(
+            lines.contains(&(
+                4,
+                "dropped `doc_type: Standard`: another field already gives `type`"
+            )),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(line, what)| *line == 2 && what.starts_with("kept `doc_id` as a field")),
+            "{lines:?}"
+        );
+    }
 }

@@ -225,7 +225,28 @@ pub fn finish(page: &Page, entries: &mut Vec<Entry>) -> String {
         let target = if FIELDS.contains(&key) {
             key.to_string()
         } else if let Some(ours) = meant_field(key) {
-            if page.field(ours).is_some() || kept.iter().any(|(k, _, _)| k == ours) {
+            if ours == "id" {
+                note(
+                    field.line,
+                    Action::Check,
+                    format!(
+                        "kept `{key}` as a field: the document's id is `{}` (lowercase words joined by hyphens)",
+                        page.id
+                    ),
+                );
+                key.to_string()
+            } else if matches!(ours, "type" | "order") {
+                // The first field meaning `type` or `order` was read before; this one is a second.
+                note(
+                    field.line,
+                    Action::Check,
+                    format!(
+                        "dropped `{key}: {}`: another field already gives `{ours}`",
+                        yaml_value(&field.value)
+                    ),
+                );
+                continue;
+            } else if page.field(ours).is_some() || kept.iter().any(|(k, _, _)| k == ours) {
                 note(
                     field.line,
                     Action::Check,
