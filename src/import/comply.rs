@@ -79,7 +79,7 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
 
 /// comply.yml's `name`: the organisation the handbook is for.
 fn project_name(src: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(src.join("comply.yml")).ok()?;
+    let text = super::read_text(&src.join("comply.yml")).ok()?;
     let fields = page::fields_from_yaml(&text, 1).ok()?;
     let name = fields.into_iter().find(|f| f.key == "name")?;
     Some(page::scalar(&name.value))

@@ -124,7 +124,7 @@ fn site_title(src: &Path) -> Option<String> {
         "docusaurus.config.mjs",
     ]
     .iter()
-    .find_map(|f| std::fs::read_to_string(src.join(f)).ok())
+    .find_map(|f| super::read_text(&src.join(f)).ok())
     .and_then(|config| {
         config.lines().find_map(|line| {
             let rest = line.trim().strip_prefix("title:")?.trim();
@@ -154,7 +154,7 @@ fn category_labels(
             continue;
         };
         let source = prefixed(docs_dir, rel);
-        let text = std::fs::read_to_string(docs.join(rel)).unwrap_or_default();
+        let text = super::read_text(&docs.join(rel)).unwrap_or_default();
         let label = if rel.ends_with(".json") {
             serde_json::from_str::<serde_json::Value>(&text)
                 .ok()

@@ -414,12 +414,25 @@ fn walk(dir: &Path) -> Result<Vec<String>, Fatal> {
     Ok(files)
 }
 
+/// A source file as text, within policybook's default file size limit (the bounded reader of `load`).
 fn read_text(path: &Path) -> Result<String, Fatal> {
-    let bytes = fs::read(path).map_err(|e| Fatal::io("read", path, e))?;
-    String::from_utf8(bytes).map_err(|_| {
-        Fatal::new(format!("`{}` is not UTF-8 text", path.display()))
-            .help("save it as UTF-8 and import again")
-    })
+    use crate::load::read::{Source, human_size};
+    let limit = crate::config::DEFAULT_MAX_FILE_SIZE.0;
+    match crate::load::read::read(path, limit).map_err(|e| Fatal::io("read", path, e))? {
+        Source::Text(text) => Ok(text),
+        Source::TooLarge(size) => Err(Fatal::new(format!(
+            "`{}` is {}, more than the {} a document may hold",
+            path.display(),
+            human_size(size),
+            human_size(limit)
+        ))
+        .help("split it into several documents")),
+        Source::NotUtf8 { at, .. } => Err(Fatal::new(format!(
+            "`{}` is not UTF-8 text (first bad byte at offset {at})",
+            path.display()
+        ))
+        .help("save it as UTF-8 and import again")),
+    }
 }
 
 /// A Markdown file with optional `---` frontmatter read into a [`Page`] (fields, body).

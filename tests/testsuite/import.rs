@@ -313,3 +313,32 @@ fn the_same_source_gives_byte_identical_handbooks() {
         }
     }
 }
+
+#[test]
+fn files_too_large_or_not_utf8_are_skipped_and_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("site");
+    std::fs::create_dir_all(src.join("docs")).unwrap();
+    std::fs::write(src.join("mkdocs.yml"), "site_name: S\n").unwrap();
+    std::fs::write(src.join("docs/a.md"), "# A\n").unwrap();
+    std::fs::write(src.join("docs/big.md"), vec![b'x'; 10_000_001]).unwrap();
+    std::fs::write(src.join("docs/latin1.md"), b"# Caf\xe9\n").unwrap();
+    let out = import(&["mkdocs", "site", "out"], tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = read(&tmp.path().join("out"), "IMPORT-REPORT.md");
+    assert_lines(
+        &report,
+        &[
+            "`docs/big.md:1`: skipped: `",
+            "is 10 MB, more than the 10 MB a document may hold",
+            "`docs/latin1.md:1`: skipped: `",
+            "is not UTF-8 text (first bad byte at offset 5)",
+        ],
+    );
+    assert!(!tmp.path().join("out/content/documents/big.md").exists());
+    assert!(tmp.path().join("out/content/documents/a.md").is_file());
+}
