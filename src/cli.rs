@@ -31,6 +31,8 @@ pub enum Command {
     Init(InitArgs),
     /// Create a new document with frontmatter in the right folder
     New(NewArgs),
+    /// Convert a comply, Docusaurus or MkDocs handbook into a new policybook handbook
+    Import(ImportArgs),
     /// Build the handbook as of a git revision into a reproducible archive for auditors
     Snapshot(SnapshotArgs),
     /// Check a snapshot archive against its manifest (and, with --repo, against its revision)
@@ -124,6 +126,27 @@ pub struct InitArgs {
     /// Also initialise a folder that is not empty (existing files are never overwritten)
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "SRC is only read. DEST (default: `<SRC folder name>-policybook` in the current folder) must be \
+                  new or empty unless --force; DEST/IMPORT-REPORT.md lists every change and what to look at."
+)]
+pub struct ImportArgs {
+    /// The format of SRC
+    #[arg(value_enum)]
+    pub format: crate::import::Format,
+    /// The handbook to convert: comply's project root, the Docusaurus site (or its docs/), the MkDocs project
+    pub src: PathBuf,
+    /// The new handbook's folder (default: `<SRC folder name>-policybook` in the current folder)
+    pub dest: Option<PathBuf>,
+    /// Also import into a folder that is not empty (existing files are kept, never overwritten)
+    #[arg(long)]
+    pub force: bool,
+    /// How to read numeric dates such as 03/04/2025 in Word documents
+    #[arg(long, value_enum, default_value = "day-first")]
+    pub date_order: crate::import::docx::DateOrder,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod build;
 mod diff;
+mod import;
 mod review_pack;
 mod scaffold;
 pub mod snapshot;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Init(args) => scaffold::init(&args).map(|()| ExitCode::SUCCESS),
         Command::New(args) => scaffold::new(&args).map(|()| ExitCode::SUCCESS),
+        Command::Import(args) => import::command(args),
         Command::Snapshot(args) => snapshot::command(args),
         Command::Verify(args) => verify::command(args),
         Command::Diff(args) => diff::command(args),

@@ -29,7 +29,7 @@ use package::Package;
 use xml::Element;
 
 /// How numeric dates such as `03/04/2025` are read when both readings are possible.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum DateOrder {
     /// 03/04/2025 is 3 April 2025.
     #[default]

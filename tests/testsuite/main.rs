@@ -8,6 +8,7 @@ mod diff;
 mod foreign;
 mod history;
 mod hostile;
+mod import;
 mod isms;
 mod output;
 mod references;
