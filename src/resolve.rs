@@ -188,7 +188,7 @@ fn has_scheme(dest: &str) -> bool {
 }
 
 /// `base/path` with `.` and `..` folded, or `None` if it climbs above the content folder.
-fn join_inside(base: &str, path: &str) -> Option<String> {
+pub fn join_inside(base: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
     for part in path.split(['/', '\\']) {
         match part {

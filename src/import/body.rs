@@ -253,17 +253,7 @@ pub fn relative(from: &str, path: &str) -> String {
 
 /// `dir/target` with `.` and `..` resolved; `None` when it leaves the root.
 pub fn join(dir: &str, target: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+    crate::resolve::join_inside(dir, target)
 }
 
 #[cfg(test)]
