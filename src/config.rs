@@ -65,6 +65,56 @@ pub struct BuildConfig {
     pub theme: String,
     /// Where rendered diagrams are cached between builds, relative to the handbook root.
     pub cache_dir: PathBuf,
+    /// The largest source file (document, `soa.yaml`) read; larger ones are an error.
+    pub max_file_size: FileSize,
+}
+
+/// A size in bytes, written in book.toml as a number of bytes or as text with a unit
+/// (`"10 MB"`, `"512 KB"`, `"2 MiB"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct FileSize(pub u64);
+
+/// Ten times the largest policy we have seen, far below what a build can hold in memory.
+pub const DEFAULT_MAX_FILE_SIZE: FileSize = FileSize(10_000_000);
+
+impl<'de> Deserialize<'de> for FileSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Bytes(u64),
+            Text(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Bytes(n) => Ok(FileSize(n)),
+            Written::Text(text) => parse_size(&text).map(FileSize).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{text}` is not a size; write e.g. \"10 MB\", \"512 KB\" or a number of bytes"
+                ))
+            }),
+        }
+    }
+}
+
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let unit = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * unit;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 impl Default for BuildConfig {
@@ -74,6 +124,7 @@ impl Default for BuildConfig {
             output_dir: "site".into(),
             theme: "default".into(),
             cache_dir: ".policybook-cache".into(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -120,15 +171,19 @@ pub fn load(
     sources: &mut Sources,
 ) -> Result<(Config, Vec<Diagnostic>), std::io::Error> {
     let path = root.join("book.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let source = match crate::load::read::read(&path, DEFAULT_MAX_FILE_SIZE.0) {
+        Ok(source) => source,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok((Config::default(), Vec::new()));
         }
         Err(e) => return Err(e),
     };
-    let file = sources.add("book.toml".into(), text);
-    Ok(parse(&sources.get(file).text, file))
+    let (file, problem) =
+        crate::load::add_source(sources, "book.toml".into(), source, DEFAULT_MAX_FILE_SIZE);
+    match problem {
+        Some(problem) => Ok((Config::default(), vec![problem])),
+        None => Ok(parse(&sources.get(file).text, file)),
+    }
 }
 
 pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
@@ -160,7 +215,7 @@ pub fn parse(text: &str, file: FileId) -> (Config, Vec<Diagnostic>) {
                 .label("policybook does not use this key")
                 .help(
                     "known keys: [book] title, organisation, language, description; [build] content-dir, \
-                     output-dir, theme, cache-dir; [isms] soa; [output.html] repository-url, branch, edit-url-template",
+                     output-dir, theme, cache-dir, max-file-size; [isms] soa; [output.html] repository-url, branch, edit-url-template",
                 ),
         );
     }
@@ -227,6 +282,40 @@ mod tests {
         assert_eq!(diags[0].severity, crate::diagnostics::Severity::Error);
         let span = diags[0].location.as_ref().unwrap().span.clone();
         assert!(span.start >= 7, "points into line 2, got {span:?}");
+    }
+
+    #[test]
+    fn sizes_in_bytes_or_with_a_unit() {
+        let size = |text: &str| parse(&format!("[build]\nmax-file-size = {text}\n"), FileId(0));
+        assert_eq!(size("2000").0.build.max_file_size, FileSize(2000));
+        assert_eq!(
+            size("\"20 MB\"").0.build.max_file_size,
+            FileSize(20_000_000)
+        );
+        assert_eq!(size("\"1 MiB\"").0.build.max_file_size, FileSize(1_048_576));
+        let (config, diags) = size("\"lots\"");
+        assert_eq!(config.build.max_file_size, DEFAULT_MAX_FILE_SIZE);
+        assert!(
+            diags[0].message.contains("`lots` is not a size"),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for text in [
+            format!("x = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("x = {}1{}\n", "{a=".repeat(10_000), "}".repeat(10_000)),
+            format!("[{}]\n", vec!["a"; 20_000].join(".")),
+        ] {
+            let (_, diags) = parse(&text, FileId(0));
+            assert_eq!(diags[0].code, "invalid-config");
+            assert!(
+                diags[0].message.contains("recursion"),
+                "{}",
+                diags[0].message
+            );
+        }
     }
 
     #[test]

@@ -355,10 +355,126 @@ fn print_human(report: &Report, sources: &Sources) -> io::Result<()> {
     let mut stream = StandardStream::stderr(choice);
     let config = term::Config::default();
     for d in &report.diagnostics {
-        term::emit_to_write_style(&mut stream, &config, sources, &to_codespan(d))
-            .map_err(io::Error::other)?;
+        let emitted = match Excerpt::of(sources, d) {
+            Some((excerpt, shown)) => {
+                term::emit_to_write_style(&mut stream, &config, &excerpt, &to_codespan(&shown))
+            }
+            None => term::emit_to_write_style(&mut stream, &config, sources, &to_codespan(d)),
+        };
+        emitted.map_err(io::Error::other)?;
     }
     Ok(())
+}
+
+/// A line longer than this (in bytes) is shown as an excerpt around the diagnostic's position,
+/// so that printing many diagnostics on one long line costs the excerpts, not the line each time.
+const LONG_LINE: usize = 200;
+/// Bytes of a long line shown on each side of the position (fewer at the line's ends).
+const EXCERPT_CONTEXT: usize = 60;
+
+/// The part of one long source line a diagnostic points at, standing in for the whole file when
+/// printing it: line and column numbers stay those of the real file.
+struct Excerpt {
+    name: String,
+    /// `…` + the shown bytes of the line + `…`, and a line ending.
+    text: String,
+    /// Where the shown bytes start in `text` (after a leading `…`).
+    shown_at: usize,
+    line_number: usize,
+    /// The real column of the first shown character.
+    first_column: usize,
+}
+
+impl Excerpt {
+    /// An excerpt and the diagnostic re-pointed into it, when `d` sits on one long line and has no
+    /// related places (which would need the whole file).
+    fn of(sources: &Sources, d: &Diagnostic) -> Option<(Excerpt, Diagnostic)> {
+        let loc = d.location.as_ref()?;
+        if !d.related.is_empty() {
+            return None;
+        }
+        let file = sources.get(loc.file);
+        let start = loc.span.start.min(file.text.len());
+        let (line_number, column) = file.line_col(start);
+        let line = file.line_span(line_number);
+        if line.end - line.start <= LONG_LINE {
+            return None;
+        }
+        let floor = |mut at: usize| {
+            while !file.text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        let end = loc.span.end.clamp(start, line.end);
+        let from = floor(start.saturating_sub(EXCERPT_CONTEXT).max(line.start));
+        let to = floor((end.min(start + 2 * EXCERPT_CONTEXT) + EXCERPT_CONTEXT).min(line.end));
+        let mut text = String::with_capacity(to - from + 8);
+        if from > line.start {
+            text.push('…');
+        }
+        let shown_at = text.len();
+        text.push_str(&file.text[from..to]);
+        if to < line.end {
+            text.push('…');
+        }
+        text.push('\n');
+        let first_column = column - file.text[from..start].chars().count();
+        let mut shown = d.clone();
+        let map = |at: usize| shown_at + at.clamp(from, to) - from;
+        shown.location = Some(Location {
+            file: loc.file,
+            span: map(start)..map(end),
+        });
+        let excerpt = Excerpt {
+            name: file.display_path.display().to_string(),
+            text,
+            shown_at,
+            line_number,
+            first_column,
+        };
+        Some((excerpt, shown))
+    }
+}
+
+impl<'a> Files<'a> for Excerpt {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, _: FileId) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+
+    fn source(&'a self, _: FileId) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, _: FileId, _: usize) -> Result<usize, files::Error> {
+        Ok(0)
+    }
+
+    fn line_number(&'a self, _: FileId, _: usize) -> Result<usize, files::Error> {
+        Ok(self.line_number)
+    }
+
+    fn column_number(&'a self, _: FileId, _: usize, at: usize) -> Result<usize, files::Error> {
+        let shown = self
+            .text
+            .get(self.shown_at..at.max(self.shown_at))
+            .unwrap_or("");
+        Ok(self.first_column + shown.chars().count())
+    }
+
+    fn line_range(&'a self, _: FileId, line_index: usize) -> Result<Range<usize>, files::Error> {
+        match line_index {
+            0 => Ok(0..self.text.len()),
+            _ => Err(files::Error::LineTooLarge {
+                given: line_index,
+                max: 0,
+            }),
+        }
+    }
 }
 
 /// "2 errors, 1 warning" — or `None` when there is nothing to say.

@@ -159,8 +159,11 @@ impl Project {
             };
             let doc = &self.handbook.documents[i];
             let file = self.handbook.content_dir.join(path);
-            let text = match std::fs::read_to_string(&file) {
-                Ok(text) => text,
+            let limit = self.handbook.config.build.max_file_size.0;
+            let text = match load::read::read(&file, limit) {
+                Ok(load::read::Source::Text(text)) => text,
+                // Too large or not UTF-8: the full analysis reports it.
+                Ok(_) => return Ok(None),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(Fatal::io("read", &file, e)),
             };
@@ -170,7 +173,8 @@ impl Project {
                 return Ok(None);
             }
             if !doc.fields.contains_key("title")
-                && load::first_h1(&text[head..]).unwrap_or_else(|| doc.id.clone()) != doc.title
+                && load::markdown::first_h1(&text[head..]).unwrap_or_else(|| doc.id.clone())
+                    != doc.title
             {
                 return Ok(None); // the title comes from the body's heading, and it changed
             }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::catalogue::{ControlLookup, catalogue};
 use crate::diagnostics::{Diagnostic, FileId, did_you_mean};
+use crate::yaml;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -72,19 +73,48 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
         file: Some(file),
         entries: BTreeMap::new(),
     };
-    let value = match YAML::parse(text).and_then(|pod| pod.deserialize::<Value>()) {
-        Ok(v) => v,
-        Err(_) => {
-            let (message, span) = yaml_position(text);
-            diagnostics.push(
-                Diagnostic::error("invalid-soa", format!("the Statement of Applicability is not valid YAML: {message}"))
-                    .at(file, span)
-                    .help("check the indentation and quoting; see the README's Statement of Applicability section"),
-            );
+    let invalid = |message: String, span: Range<usize>, help: &str| {
+        Diagnostic::error("invalid-soa", message)
+            .at(file, span)
+            .help(format!(
+                "{help}; see the README's Statement of Applicability section"
+            ))
+    };
+    let outline = match yaml::outline(text, yaml::LIMITS) {
+        Ok(outline) => outline,
+        Err(e) => {
+            let message = match e.kind {
+                yaml::ErrorKind::Syntax => format!(
+                    "the Statement of Applicability is not valid YAML: {}",
+                    e.message
+                ),
+                _ => format!("the Statement of Applicability is refused: {}", e.message),
+            };
+            diagnostics.push(invalid(message, e.span.clone(), e.help()));
             return (soa, diagnostics);
         }
     };
-    let spans = control_key_spans(text);
+    let value = match YAML::parse(text).and_then(|pod| pod.deserialize::<Value>()) {
+        Ok(v) => v,
+        Err(e) => {
+            let span = 0..text.find('\n').unwrap_or(text.len());
+            diagnostics.push(invalid(
+                format!("the Statement of Applicability is not valid YAML: {e}"),
+                span,
+                yaml::ErrorKind::Syntax.help(),
+            ));
+            return (soa, diagnostics);
+        }
+    };
+    let controls_entry = outline.child(None, "controls");
+    let spans: BTreeMap<&str, Range<usize>> = controls_entry
+        .map(|(at, _)| {
+            outline
+                .children(Some(at))
+                .map(|(_, e)| (e.key.as_str(), e.key_span.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let Some(controls) = value.get("controls").and_then(Value::as_object) else {
         diagnostics.push(
             Diagnostic::error("invalid-soa", "the Statement of Applicability has no `controls:` mapping")
@@ -135,9 +165,7 @@ pub fn parse(text: &str, file: FileId) -> (Soa, Vec<Diagnostic>) {
         .filter(|id| !soa.entries.contains_key(*id))
         .collect();
     if !missing.is_empty() {
-        let controls_line = text
-            .find("controls:")
-            .map_or(0..0, |s| s..s + "controls:".len());
+        let controls_line = controls_entry.map_or(0..0, |(_, e)| e.key_span.clone());
         diagnostics.push(
             Diagnostic::warning(
                 "soa-incomplete",
@@ -267,40 +295,6 @@ fn entry(
         justification,
         span,
     })
-}
-
-/// Spans of `A.x.y:` keys, however they are indented.
-fn control_key_spans(text: &str) -> BTreeMap<String, Range<usize>> {
-    let mut spans = BTreeMap::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        if let Some((key, _)) = trimmed.split_once(':') {
-            let key = key.trim().trim_matches(['"', '\'']);
-            if key.starts_with(['A', 'a']) && key.chars().any(|c| c.is_ascii_digit()) {
-                spans
-                    .entry(key.to_string())
-                    .or_insert(at + indent..at + indent + key.len());
-            }
-        }
-        at += line.len();
-    }
-    spans
-}
-
-fn yaml_position(text: &str) -> (String, Range<usize>) {
-    match yaml_rust2::YamlLoader::load_from_str(text) {
-        Err(e) => {
-            let byte = text
-                .char_indices()
-                .nth(e.marker().index())
-                .map_or(text.len(), |(b, _)| b);
-            let end = text[byte..].find('\n').map_or(text.len(), |n| byte + n);
-            (e.info().to_string(), byte..end)
-        }
-        Ok(_) => ("unexpected structure".into(), 0..0),
-    }
 }
 
 fn abbreviate(ids: &[&str]) -> String {

@@ -2,13 +2,15 @@
 //! later diagnostic can point at the right line of the original file.
 //!
 //! gray_matter parses the YAML; the split is ours because gray_matter re-joins lines (losing CRLF and
-//! offsets). On a YAML syntax error yaml-rust2 (gray_matter's engine) is asked once more for the
-//! exact line and column.
+//! offsets). Before it, [`crate::yaml::outline`] reads the YAML once for syntax errors with their
+//! position, the depth and alias limits, the key spans and how each value was spelled.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use gray_matter::engine::{Engine, YAML};
+
+use crate::yaml;
 
 /// The frontmatter fields, sorted by key.
 pub type Fields = BTreeMap<String, serde_json::Value>;
@@ -18,6 +20,9 @@ pub struct Frontmatter {
     pub fields: Fields,
     /// Byte span (in the file) of each top-level key's line, for diagnostics about a field.
     pub key_spans: BTreeMap<String, Range<usize>>,
+    /// Top-level keys whose value is written without quotes and read by YAML as a number
+    /// (`version: 1.10` is the number 1.1), with the value as written.
+    pub unquoted_numbers: BTreeMap<String, String>,
     /// Byte offset of the Markdown body in the file.
     pub body_start: usize,
 }
@@ -64,22 +69,45 @@ pub fn split(text: &str) -> Result<Frontmatter, SplitError> {
         });
     };
     let yaml = &text[yaml_start..close.start];
+    if yaml.trim().is_empty() {
+        return Ok(Frontmatter {
+            body_start: close.end,
+            ..Default::default()
+        });
+    }
+    let outline = yaml::outline(yaml, yaml::LIMITS).map_err(|e| yaml_error(&e, yaml_start))?;
     let fields = parse_yaml(yaml, yaml_start)?;
+    let mut key_spans = BTreeMap::new();
+    let mut unquoted_numbers = BTreeMap::new();
+    for (_, entry) in outline.children(None) {
+        let start = yaml_start + entry.key_span.start;
+        let end = yaml_start
+            + yaml[entry.key_span.start..]
+                .find(['\n', '\r'])
+                .map_or(yaml.len(), |n| entry.key_span.start + n);
+        key_spans.entry(entry.key.clone()).or_insert(start..end);
+        if let Some(value) = entry.value.as_ref().filter(|v| v.reads_as_number()) {
+            unquoted_numbers
+                .entry(entry.key.clone())
+                .or_insert_with(|| value.text.clone());
+        }
+    }
     Ok(Frontmatter {
-        key_spans: key_spans(yaml, yaml_start),
+        key_spans,
+        unquoted_numbers,
         fields,
         body_start: close.end,
     })
 }
 
 fn parse_yaml(yaml: &str, offset: usize) -> Result<Fields, SplitError> {
-    if yaml.trim().is_empty() {
-        return Ok(Fields::new());
-    }
-    let pod = YAML::parse(yaml).map_err(|e| yaml_error(yaml, offset, &e.to_string()))?;
-    let value: serde_json::Value = pod
-        .deserialize()
-        .map_err(|e| yaml_error(yaml, offset, &e.to_string()))?;
+    let invalid = |message: String| SplitError {
+        message: format!("the frontmatter is not valid YAML: {message}"),
+        span: offset..offset + yaml.find('\n').unwrap_or(yaml.len()),
+        help: yaml::ErrorKind::Syntax.help().into(),
+    };
+    let pod = YAML::parse(yaml).map_err(|e| invalid(e.to_string()))?;
+    let value: serde_json::Value = pod.deserialize().map_err(|e| invalid(e.to_string()))?;
     match value {
         serde_json::Value::Object(map) => Ok(map.into_iter().collect()),
         serde_json::Value::Null => Ok(Fields::new()),
@@ -94,20 +122,16 @@ fn parse_yaml(yaml: &str, offset: usize) -> Result<Fields, SplitError> {
     }
 }
 
-fn yaml_error(yaml: &str, offset: usize, fallback: &str) -> SplitError {
-    let (message, at) = match yaml_rust2::YamlLoader::load_from_str(yaml) {
-        Err(e) => (e.info().to_string(), e.marker().index()),
-        Ok(_) => (fallback.to_string(), 0),
+fn yaml_error(e: &yaml::Error, offset: usize) -> SplitError {
+    let message = match e.kind {
+        yaml::ErrorKind::Syntax => format!("the frontmatter is not valid YAML: {}", e.message),
+        yaml::ErrorKind::TooDeep => format!("the frontmatter is {}", e.message),
+        yaml::ErrorKind::TooManyAliasValues => format!("the frontmatter's {}", e.message),
     };
-    // yaml-rust2 counts characters; convert to a byte offset.
-    let byte = yaml.char_indices().nth(at).map_or(yaml.len(), |(b, _)| b);
-    let end = yaml[byte..].find('\n').map_or(yaml.len(), |n| byte + n);
     SplitError {
-        message: format!("the frontmatter is not valid YAML: {message}"),
-        span: offset + byte..offset + end.max(byte),
-        help: "check the indentation and quoting; values containing `: ` or starting with `[`, `{`, `*` \
-               or `&` need quotes"
-            .into(),
+        message,
+        span: offset + e.span.start..offset + e.span.end,
+        help: e.help().into(),
     }
 }
 
@@ -120,25 +144,6 @@ pub fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::Array(_) => "a list",
         serde_json::Value::Object(_) => "a mapping",
     }
-}
-
-/// The spans of top-level `key:` lines. Block-style YAML puts each top-level key at column 0.
-fn key_spans(yaml: &str, offset: usize) -> BTreeMap<String, Range<usize>> {
-    let mut spans = BTreeMap::new();
-    let mut at = offset;
-    for line in yaml.split_inclusive('\n') {
-        let content = line.trim_end_matches(['\n', '\r']);
-        if let Some((key, _)) = content.split_once(':')
-            && !content.starts_with([' ', '\t', '-', '#'])
-        {
-            let key = key.trim().trim_matches(['"', '\'']);
-            spans
-                .entry(key.to_string())
-                .or_insert(at..at + content.len());
-        }
-        at += line.len();
-    }
-    spans
 }
 
 struct LineIter<'a> {

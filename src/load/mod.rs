@@ -4,6 +4,8 @@
 //! problem. Nothing here knows about other documents; ids are cross-checked by `resolve`.
 
 pub mod frontmatter;
+pub mod markdown;
+pub mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -12,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::config::Config;
+use crate::config::{Config, FileSize};
 use crate::diagnostics::{Diagnostic, Fatal, FileId, Report, SourceFile, Sources};
 use frontmatter::Fields;
 
@@ -80,29 +82,24 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
 
     // Read and parse in parallel; file ids are assigned in walk order, so they are deterministic.
     let first_id = sources.next_id();
+    let limit = config.build.max_file_size;
     let content_prefix = &config.build.content_dir;
     let loaded: Vec<Result<Loaded, Fatal>> = markdown
         .into_par_iter()
         .enumerate()
         .map(|(i, rel)| {
             let path = content_dir.join(&rel);
-            let bytes = std::fs::read(&path).map_err(|e| Fatal::io("read", &path, e))?;
+            let source = read::read(&path, limit.0).map_err(|e| Fatal::io("read", &path, e))?;
             let file = FileId(first_id.0 + i);
             let display = content_prefix.join(&rel);
             let mut local = Report::default();
-            let (text, document) = match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let doc = document(file, rel, &text, &mut local);
-                    (text, doc)
+            let (text, problem) = source_text(file, source, limit);
+            let document = match problem {
+                Some(problem) => {
+                    local.push(problem);
+                    None
                 }
-                Err(e) => {
-                    local.push(
-                        Diagnostic::error("not-utf8", format!("the file is not UTF-8 text: {e}"))
-                            .at(file, 0..0)
-                            .help("save the file as UTF-8 in your editor"),
-                    );
-                    (String::new(), None)
-                }
+                None => document(file, rel, &text, &mut local),
             };
             Ok(Loaded {
                 source: SourceFile::new(display, text),
@@ -135,8 +132,19 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
             ))
     });
     let soa_path = content_dir.join(&config.isms.soa);
-    let soa = match std::fs::read_to_string(&soa_path) {
-        Ok(text) => Some(sources.add(config.build.content_dir.join(&config.isms.soa), text)),
+    let soa = match read::read(&soa_path, limit.0) {
+        Ok(source) => {
+            let display = config.build.content_dir.join(&config.isms.soa);
+            let (file, problem) = add_source(sources, display, source, limit);
+            // A file that could not be read whole is reported, not parsed.
+            match problem {
+                Some(problem) => {
+                    report.push(problem);
+                    None
+                }
+                None => Some(file),
+            }
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Fatal::io("read", &soa_path, e)),
     };
@@ -148,6 +156,52 @@ pub fn load(root: &Path, sources: &mut Sources, report: &mut Report) -> Result<H
         assets,
         soa,
     })
+}
+
+/// Add a source file read with [`read::read`] to `sources`; a file that is too large or not UTF-8
+/// is added with the text it has (none, or the lossy text) and comes back with its diagnostic.
+pub fn add_source(
+    sources: &mut Sources,
+    display: PathBuf,
+    source: read::Source,
+    limit: FileSize,
+) -> (FileId, Option<Diagnostic>) {
+    let file = sources.next_id();
+    let (text, problem) = source_text(file, source, limit);
+    (sources.add(display, text), problem)
+}
+
+fn source_text(
+    file: FileId,
+    source: read::Source,
+    limit: FileSize,
+) -> (String, Option<Diagnostic>) {
+    match source {
+        read::Source::Text(text) => (text, None),
+        read::Source::TooLarge(size) => (
+            String::new(),
+            Some(
+                Diagnostic::error(
+                    "file-too-large",
+                    format!(
+                        "the file is {}, larger than the limit of {}",
+                        read::human_size(size),
+                        read::human_size(limit.0)
+                    ),
+                )
+                .at(file, 0..0)
+                .help("split it into smaller documents, or raise `max-file-size` under `[build]` in book.toml"),
+            ),
+        ),
+        read::Source::NotUtf8 { text, at } => {
+            let bad = text[at..].chars().next().map_or(0, char::len_utf8);
+            let problem = Diagnostic::error("not-utf8", "the file is not UTF-8 text")
+                .at(file, at..at + bad)
+                .label("this byte is not UTF-8 (shown as \u{fffd})")
+                .help("save the file as UTF-8 in your editor (in many editors: File → Save with encoding → UTF-8)");
+            (text, Some(problem))
+        }
+    }
 }
 
 struct Loaded {
@@ -268,7 +322,7 @@ fn document(file: FileId, path: String, text: &str, report: &mut Report) -> Opti
     let body_start = fm.body_start;
     let title = title
         .filter(|t| !t.is_empty())
-        .or_else(|| first_h1(&text[body_start..]))
+        .or_else(|| markdown::first_h1(&text[body_start..]))
         .unwrap_or_else(|| id.clone());
 
     let mut valid = true;
@@ -309,6 +363,25 @@ fn document(file: FileId, path: String, text: &str, report: &mut Report) -> Opti
             Diagnostic::error("invalid-type", format!("invalid document type `{kind}`"))
                 .at(file, field_span("type"))
                 .help("types are lowercase words, e.g. `policy`, `procedure`, `standard`, `guideline`, `record`"),
+        );
+    }
+    if let Some(written) = fm.unquoted_numbers.get("version") {
+        let read = fm
+            .fields
+            .get("version")
+            .map(Value::to_string)
+            .unwrap_or_default();
+        let message = if read == *written {
+            format!("`version: {written}` is read as a number, not as text")
+        } else {
+            format!("`version: {written}` is read as the number {read}, not as written")
+        };
+        report.push(
+            Diagnostic::warning("unquoted-version", message)
+                .at(file, field_span("version"))
+                .help(format!(
+                    "quote it so it stays as written (`1.10` is not `1.1`): `version: \"{written}\"`"
+                )),
         );
     }
     let order = match fm.fields.get("order") {
@@ -412,30 +485,6 @@ fn type_rank(kind: &str) -> usize {
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
 
-/// The text of the first `# ` heading outside code fences.
-pub fn first_h1(body: &str) -> Option<String> {
-    let mut fence: Option<&str> = None;
-    for line in body.lines() {
-        let trimmed = line.trim_start();
-        if let Some(f) = fence {
-            if trimmed.starts_with(f) {
-                fence = None;
-            }
-            continue;
-        }
-        if trimmed.starts_with("```") {
-            fence = Some("```");
-        } else if trimmed.starts_with("~~~") {
-            fence = Some("~~~");
-        } else if let Some(title) = line.strip_prefix("# ") {
-            let title = title.trim().trim_end_matches('#').trim();
-            let title = title.split(" {#").next().unwrap_or(title).trim();
-            return (!title.is_empty()).then(|| title.to_string());
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,14 +509,5 @@ mod tests {
         assert_eq!(folder_for_kind("policy"), "policies");
         assert_eq!(folder_for_kind("standard"), "standards");
         assert_eq!(kind_label("policy"), "Policies");
-    }
-
-    #[test]
-    fn first_heading_outside_fences() {
-        assert_eq!(
-            first_h1("```\n# not\n```\n## two\n# Real title {#x}\n").as_deref(),
-            Some("Real title")
-        );
-        assert_eq!(first_h1("no heading"), None);
     }
 }

@@ -5,29 +5,21 @@
 //! drawn SVG. Everything it learns (headings, references, attachments, problems) is returned as data;
 //! it touches no files.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{
-    BrokenLink, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+    BrokenLink, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd,
 };
 
 use super::diagrams::{self, DiagramCache, DiagramRequest};
 use crate::diagnostics::{Diagnostic, FileId};
 use crate::load::Document;
+use crate::load::markdown::{options, plain_text};
 use crate::resolve::{Index, Label, Reference, Target};
 
 /// Where a document's attachments are copied, relative to the site root.
 pub const FILES_DIR: &str = "files";
-
-pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Heading {
@@ -122,6 +114,7 @@ pub fn render(doc: &Document, source: &str, cx: &Context) -> RenderedBody {
         cx,
         out: &mut out,
         slugs: HashSet::new(),
+        next_suffix: HashMap::new(),
         title_skipped: false,
     };
     let events = r.rewrite(events);
@@ -141,6 +134,8 @@ struct Rewriter<'a, 'o> {
     cx: &'a Context<'a>,
     out: &'o mut RenderedBody,
     slugs: HashSet<String>,
+    /// Per heading slug: the next `-N` suffix to try.
+    next_suffix: HashMap<String, usize>,
     title_skipped: bool,
 }
 
@@ -384,20 +379,28 @@ impl<'a> Rewriter<'a, '_> {
         result: &mut Vec<Event<'e>>,
     ) {
         let text = plain_text(&inner);
-        let first = !self.title_skipped;
-        self.title_skipped = true;
-        if first && level == HeadingLevel::H1 && text.trim() == self.doc.title {
-            return; // the page template shows the title
+        // The page template shows the title: the first level-1 heading that gives it is not
+        // repeated, wherever it stands.
+        if !self.title_skipped && level == HeadingLevel::H1 && text.trim() == self.doc.title {
+            self.title_skipped = true;
+            return;
         }
         let base = match &id {
             Some(custom) => custom.to_string(),
             None => slugify(&text),
         };
+        // `base`, else the first free `base-N`; each base remembers where its search ended, so
+        // many equal headings cost linear time.
         let mut slug = base.clone();
-        let mut n = 1;
-        while !self.slugs.insert(slug.clone()) {
-            slug = format!("{base}-{n}");
-            n += 1;
+        if !self.slugs.insert(slug.clone()) {
+            let n = self.next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                slug = format!("{base}-{n}");
+                *n += 1;
+                if self.slugs.insert(slug.clone()) {
+                    break;
+                }
+            }
         }
         self.out.headings.push(Heading {
             level: level as u8,
@@ -517,18 +520,6 @@ impl<'a> Rewriter<'a, '_> {
                 )),
         );
     }
-}
-
-fn plain_text(events: &[Event]) -> String {
-    let mut text = String::new();
-    for e in events {
-        match e {
-            Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            _ => {}
-        }
-    }
-    text
 }
 
 /// A heading's id: lowercase letters and digits, everything else folded into single hyphens.

@@ -175,3 +175,68 @@ fn unknown_book_toml_key_warns_and_wrong_type_errors() {
     let p = single_problem(&book.build());
     assert_eq!((p.code.as_str(), p.line), ("invalid-config", 2));
 }
+
+#[test]
+fn an_unquoted_numeric_version_is_a_warning_with_the_fix() {
+    let book = Book::new()
+        .doc("a.md", "---\nid: a\ntitle: A\nversion: 1.10\n---\nText.\n")
+        .doc("b.md", "---\nid: b\ntitle: B\nversion: 2\n---\nText.\n")
+        .doc(
+            "c.md",
+            "---\nid: c\ntitle: C\nversion: \"1.10\"\n---\nText.\n",
+        )
+        .doc("d.md", "---\nid: d\ntitle: D\nversion: 1.2.3\n---\nText.\n");
+    let all = problems(&book.check());
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!(
+        (all[0].file.as_str(), all[0].line, all[0].code.as_str()),
+        ("content/a.md", 4, "unquoted-version")
+    );
+    assert_eq!(
+        all[0].message,
+        "`version: 1.10` is read as the number 1.1, not as written"
+    );
+    assert!(
+        all[0].help.contains("`version: \"1.10\"`"),
+        "{}",
+        all[0].help
+    );
+    assert_eq!(
+        all[1].message,
+        "`version: 2` is read as a number, not as text"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_points_at_the_first_bad_byte() {
+    let book = Book::new()
+        .file("content/a.md", b"# A\n\nCaf\xe9 au lait\n".as_slice())
+        .doc("b.md", "# B\n");
+    let p = single_problem(&book.check());
+    assert_eq!(p.code, "not-utf8");
+    assert_eq!((p.file.as_str(), p.line, p.column), ("content/a.md", 3, 4));
+    assert!(p.help.contains("UTF-8"), "{}", p.help);
+}
+
+#[test]
+fn a_title_from_the_first_heading_is_plain_text_and_shown_once() {
+    let book = Book::new()
+        .doc("a.md", "# The `owner` field *matters*\n\nText.\n")
+        .doc("b.md", "Backup policy\n=============\n\nText.\n")
+        .doc(
+            "c.md",
+            "---\nid: c\ntitle: Clear desk\n---\n## Scope\n\n# Clear desk\n\nText.\n",
+        );
+    let built = book.build();
+    assert!(problems(&built).is_empty(), "{:#?}", problems(&built));
+    let a = book.site("a.html");
+    assert!(a.contains("<title>The owner field matters"), "{a}");
+    assert!(!a.contains('`') && !a.contains("*matters*"));
+    assert_eq!(a.matches("<h1").count(), 1, "the heading is not repeated");
+    let b = book.site("b.html");
+    assert!(b.contains("<title>Backup policy"), "setext heading");
+    assert_eq!(b.matches("<h1").count(), 1);
+    let c = book.site("c.html");
+    assert_eq!(c.matches("<h1").count(), 1, "{c}");
+    assert!(c.contains("id=\"scope\""));
+}

@@ -146,7 +146,7 @@ fn register_lists_every_document_as_html_csv_and_json() {
             "procedures/b-procedure.md",
             &controlled(
                 "b-procedure",
-                "owner: \"IT, Operations\"\nstatus: draft\nversion: 0.3",
+                "owner: \"IT, Operations\"\nstatus: draft\nversion: \"0.3\"",
             ),
         );
     let built = book.build();

@@ -6,6 +6,7 @@ mod content;
 mod diagrams;
 mod diff;
 mod history;
+mod hostile;
 mod isms;
 mod output;
 mod references;
