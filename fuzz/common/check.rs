@@ -1,10 +1,11 @@
 //! Invariants every target checks on top of "no panic": each diagnostic points inside the text
-//! it blames, on character boundaries, so the human printer can quote it and name line and column.
+//! it blames, on character boundaries, and goes through the three printers (human, JSON, GitHub)
+//! as `check` would print it. Run with `-close_fd_mask=3`: the printers write to stdout and stderr.
 
 use std::ops::Range;
 use std::path::PathBuf;
 
-use policybook::diagnostics::{self, Diagnostic, FileId, Sources};
+use policybook::diagnostics::{self, Diagnostic, FileId, Format, Report, Sources};
 
 /// `span` lies inside `text`, start before end, both on character boundaries.
 pub fn span_in(text: &str, span: &Range<usize>, what: &str) {
@@ -38,5 +39,11 @@ pub fn diagnostics_in(text: &str, file: FileId, found: &[Diagnostic]) {
             assert!(resolved.line.is_some_and(|l| l >= 1), "{}: no line", d.code);
         }
         let _ = diagnostics::github_annotation(&resolved);
+    }
+    let mut report = Report::default();
+    report.extend(found.iter().cloned());
+    report.normalise();
+    for format in [Format::Human, Format::Json, Format::Github] {
+        diagnostics::print(&report, &sources, format).expect("printing to /dev/null");
     }
 }

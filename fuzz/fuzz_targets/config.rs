@@ -16,8 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let file = FileId(0);
     let (parsed, diagnostics) = config::parse(text, file);
     check::diagnostics_in(text, file, &diagnostics);
-    let _ = parsed
-        .output
-        .html
-        .edit_url(std::path::Path::new("content/policies/access-control-policy.md"));
+    let _ = parsed.output.html.edit_url(std::path::Path::new(
+        "content/policies/access-control-policy.md",
+    ));
 });

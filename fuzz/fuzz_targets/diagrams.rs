@@ -26,12 +26,17 @@ fuzz_target!(|data: &[u8]| {
         Ok(clicks) => {
             let mut links = BTreeMap::new();
             for (i, click) in clicks.iter().enumerate() {
-                assert!(click.line >= 1 && click.line <= lines, "click on line {} of {lines}", click.line);
+                assert!(
+                    click.line >= 1 && click.line <= lines,
+                    "click on line {} of {lines}",
+                    click.line
+                );
                 if i % 2 == 0 {
                     links.insert(click.node.clone(), format!("{}.html", click.target));
                 }
             }
-            let prepared = diagrams::prepare_source(text, &links).expect("clicks were extracted once");
+            let prepared =
+                diagrams::prepare_source(text, &links).expect("clicks were extracted once");
             assert_eq!(
                 prepared.split_inclusive('\n').count(),
                 text.split_inclusive('\n').count(),
@@ -40,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => {
             if let Some(line) = e.line {
-                assert!(line >= 1 && line <= lines, "error on line {line} of {lines}");
+                assert!(
+                    line >= 1 && line <= lines,
+                    "error on line {line} of {lines}"
+                );
             }
         }
     }

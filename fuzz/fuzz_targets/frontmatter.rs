@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use policybook::diagnostics::{Diagnostic, FileId};
 use policybook::load::frontmatter;
 
 #[path = "../common/check.rs"]
@@ -26,6 +27,11 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             check::span_in(text, &e.span, "frontmatter error");
             assert!(!e.message.is_empty() && !e.help.is_empty());
+            // As the loader reports it.
+            let found = Diagnostic::error("invalid-frontmatter", e.message)
+                .at(FileId(0), e.span)
+                .help(e.help);
+            check::diagnostics_in(text, FileId(0), &[found]);
         }
     }
 });

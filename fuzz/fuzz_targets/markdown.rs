@@ -25,12 +25,22 @@ mod check;
 const KNOWN: &[(&str, &str)] = &[
     ("access-control-policy", "policies/access-control-policy.md"),
     ("backup-policy", "policies/backup-policy.md"),
-    ("information-security-policy", "policies/information-security-policy.md"),
-    ("incident-management-procedure", "procedures/incident-management-procedure.md"),
+    (
+        "information-security-policy",
+        "policies/information-security-policy.md",
+    ),
+    (
+        "incident-management-procedure",
+        "procedures/incident-management-procedure.md",
+    ),
     ("password-standard", "standards/password-standard.md"),
     ("risk-register", "records/risk-register.md"),
 ];
-const ASSETS: &[&str] = &["files/access-request-form.pdf", "images/network.png", "policies/diagram.svg"];
+const ASSETS: &[&str] = &[
+    "files/access-request-form.pdf",
+    "images/network.png",
+    "policies/diagram.svg",
+];
 
 fn document(file: usize, id: &str, path: &str, body_start: usize) -> Document {
     Document {
@@ -53,7 +63,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = text.replace("mermaid", "mermaix");
     let body_start = frontmatter::split(&text).map_or(0, |fm| fm.body_start);
-    let mut documents = vec![document(0, "fuzz-document", "policies/fuzz-document.md", body_start)];
+    let mut documents = vec![document(
+        0,
+        "fuzz-document",
+        "policies/fuzz-document.md",
+        body_start,
+    )];
     for (i, (id, path)) in KNOWN.iter().enumerate() {
         documents.push(document(i + 1, id, path, 0));
     }
@@ -62,7 +77,10 @@ fuzz_target!(|data: &[u8]| {
         config: Config::default(),
         content_dir: PathBuf::from("content"),
         documents,
-        assets: ASSETS.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
+        assets: ASSETS
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>(),
         soa: None,
     };
     let (index, _) = Index::build(&handbook);
@@ -81,6 +99,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut ids = BTreeSet::new();
     for heading in &body.headings {
-        assert!(ids.insert(heading.id.as_str()), "duplicate heading id {:?}", heading.id);
+        assert!(
+            ids.insert(heading.id.as_str()),
+            "duplicate heading id {:?}",
+            heading.id
+        );
     }
 });

@@ -365,7 +365,10 @@ pub fn extract_clicks(source: &str) -> Result<Vec<Click>, DiagramError> {
 /// Rewrites the click lines to `click NODE href "resolved-url" ["tooltip"]` (or comments out
 /// those without a resolved URL). Line structure is preserved so engine positions still map
 /// to the author's lines.
-pub fn prepare_source(source: &str, links: &BTreeMap<String, String>) -> Result<String, DiagramError> {
+pub fn prepare_source(
+    source: &str,
+    links: &BTreeMap<String, String>,
+) -> Result<String, DiagramError> {
     let clicks = extract_clicks(source)?;
     if clicks.is_empty() {
         return Ok(source.to_string());

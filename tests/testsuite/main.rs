@@ -5,6 +5,7 @@ mod cli;
 mod content;
 mod diagrams;
 mod diff;
+mod fuzzed;
 mod history;
 mod hostile;
 mod isms;
