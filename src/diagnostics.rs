@@ -395,11 +395,15 @@ impl Excerpt {
         }
         let file = sources.get(loc.file);
         let start = loc.span.start.min(file.text.len());
-        let (line_number, column) = file.line_col(start);
+        let (line_number, _) = file.line_col(start);
         let line = file.line_span(line_number);
         if line.end - line.start <= LONG_LINE {
             return None;
         }
+        // A position inside the line ending (the `\n` of a CRLF, a stray `\r`) is past the line's
+        // content: show it at the end of the line.
+        let start = start.min(line.end);
+        let (_, column) = file.line_col(start);
         let floor = |mut at: usize| {
             while !file.text.is_char_boundary(at) {
                 at -= 1;

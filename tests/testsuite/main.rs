@@ -6,6 +6,7 @@ mod content;
 mod diagrams;
 mod diff;
 mod foreign;
+mod fuzzed;
 mod history;
 mod hostile;
 mod import;

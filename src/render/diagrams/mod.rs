@@ -145,7 +145,7 @@ mod source;
 mod tests;
 
 pub use cache::DiagramCache;
-pub use source::{diagram_kind, extract_clicks};
+pub use source::{diagram_kind, extract_clicks, prepare_source};
 
 use engine::draw;
 

@@ -229,7 +229,7 @@ pub fn extract_clicks(source: &str) -> Result<Vec<Click>, DiagramError> {
 /// Rewrites the click lines to `click NODE href "resolved-url" ["tooltip"]` (or comments out
 /// those without a resolved URL). Line structure is preserved so engine positions still map
 /// to the author's lines.
-pub(super) fn prepare_source(
+pub fn prepare_source(
     source: &str,
     links: &BTreeMap<String, String>,
 ) -> Result<String, DiagramError> {
