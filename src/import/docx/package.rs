@@ -31,8 +31,11 @@ impl<'a> Package<'a> {
                 limit: limits.max_entries,
             });
         }
-        let mut archive =
-            ZipArchive::new(Cursor::new(bytes)).map_err(|e| Problem::NotZip(e.to_string()))?;
+        // The zip crate panics on some damaged extra fields (found by the `docx` fuzz target): a
+        // damaged file is an error, never a crash.
+        let opened = std::panic::catch_unwind(|| ZipArchive::new(Cursor::new(bytes)))
+            .map_err(|_| Problem::NotZip("its zip directory is damaged".into()))?;
+        let mut archive = opened.map_err(|e| Problem::NotZip(e.to_string()))?;
         if archive.len() > limits.max_entries {
             return Err(Problem::TooManyEntries {
                 count: archive.len(),
