@@ -63,15 +63,10 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
             out.entries.push(Entry::check(&source, 1, "skipped: a partial (its name starts with `_`), which Docusaurus only includes into other pages; copy its text where it is used"));
             continue;
         }
-        let text = match super::read_text(&docs.join(rel)) {
-            Ok(text) => text,
-            Err(e) => {
-                out.entries
-                    .push(Entry::check(&source, 1, format!("skipped: {}", e.message)));
-                continue;
-            }
+        let Some(mut page) = super::markdown_page(&docs.join(rel), &source, &mut out.entries)
+        else {
+            continue;
         };
-        let mut page = super::page_from_markdown(&source, &text, &mut out.entries);
         let (stem, number) = split_number_prefix(name);
         page.stem = if matches!(stem.as_str(), "index" | "README" | "readme") {
             rel.rsplit('/')

@@ -72,15 +72,10 @@ pub fn convert(src: &Path) -> Result<Converted, Fatal> {
             continue;
         }
         let source = format!("{docs_dir}/{rel}");
-        let text = match super::read_text(&docs.join(&rel)) {
-            Ok(text) => text,
-            Err(e) => {
-                out.entries
-                    .push(Entry::check(&source, 1, format!("skipped: {}", e.message)));
-                continue;
-            }
+        let Some(mut page) = super::markdown_page(&docs.join(&rel), &source, &mut out.entries)
+        else {
+            continue;
         };
-        let mut page = super::page_from_markdown(&source, &text, &mut out.entries);
         let name = rel.rsplit('/').next().unwrap_or(&rel);
         let (stem, number) = page::split_number_prefix(name);
         page.stem = if matches!(stem.as_str(), "index" | "README" | "readme") {

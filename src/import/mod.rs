@@ -447,6 +447,18 @@ fn read_text(path: &Path) -> Result<String, Fatal> {
     }
 }
 
+/// The Markdown file at `path` (shown as `source`) as a page, or `None` when it cannot be read,
+/// which is reported.
+fn markdown_page(path: &Path, source: &str, entries: &mut Vec<Entry>) -> Option<Page> {
+    match read_text(path) {
+        Ok(text) => Some(page_from_markdown(source, &text, entries)),
+        Err(e) => {
+            entries.push(Entry::check(source, 1, format!("skipped: {}", e.message)));
+            None
+        }
+    }
+}
+
 /// A Markdown file with optional `---` frontmatter read into a [`Page`] (fields, body).
 fn page_from_markdown(source: &str, text: &str, entries: &mut Vec<Entry>) -> Page {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
