@@ -126,16 +126,15 @@ fn kind_from_title(title: &str) -> &'static str {
 }
 
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("larger than {} bytes", limit));
+    use crate::load::read::{human_size, read_bytes};
+    match read_bytes(path, limit).map_err(|e| e.to_string())? {
+        Ok(bytes) => Ok(bytes),
+        Err(size) => Err(format!(
+            "it is {}, larger than the {} a Word file may hold",
+            human_size(size),
+            human_size(limit)
+        )),
     }
-    Ok(bytes)
 }
 
 #[cfg(test)]

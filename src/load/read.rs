@@ -20,17 +20,26 @@ pub enum Source {
 
 /// Read `path`, refusing more than `limit` bytes.
 pub fn read(path: &Path, limit: u64) -> std::io::Result<Source> {
+    Ok(match read_bytes(path, limit)? {
+        Ok(bytes) => decode(bytes),
+        Err(size) => Source::TooLarge(size),
+    })
+}
+
+/// The bytes of `path`, or `Err(size)` when it holds more than `limit` bytes (the file is not
+/// read whole then, even if it grows while read).
+pub fn read_bytes(path: &Path, limit: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if size > limit {
-        return Ok(Source::TooLarge(size));
+        return Ok(Err(size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Ok(Source::TooLarge(bytes.len() as u64));
+        return Ok(Err(bytes.len() as u64));
     }
-    Ok(decode(bytes))
+    Ok(Ok(bytes))
 }
 
 /// UTF-8 text, or the lossy text and the offset of the first bad byte.
