@@ -3,7 +3,7 @@
 //! The inputs are the ones the mutation fuzz run of the hostile-input issue found; the growth of
 //! the time with input size is measured in `benches/hostile.rs`.
 
-use crate::support::{Book, doc, problems, single_problem};
+use crate::support::{Book, alias_bomb, doc, problems, single_problem};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -17,16 +17,6 @@ fn deep_block_list(levels: usize) -> String {
         text.push_str("-\n");
     }
     text + "---\n# Deep\n"
-}
-
-/// Nine levels of nine aliases: a few hundred bytes standing for 9^10 values.
-fn alias_bomb() -> String {
-    let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n".to_string();
-    for i in 1..10 {
-        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
-        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
-    }
-    text
 }
 
 #[test]

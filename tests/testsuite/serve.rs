@@ -10,7 +10,7 @@ use policybook::project::{Project, Settings};
 use policybook::serve::watch::Change;
 use policybook::serve::{Event, Live, MemorySite, Rebuild};
 
-use crate::support::{Book, doc};
+use crate::support::{Book, alias_bomb, doc};
 
 fn settings(book: &Book) -> Settings {
     Settings {
@@ -472,15 +472,6 @@ fn survives(rel: &str, text: &str, error: bool) {
 
 fn frontmatter_with(yaml: &str) -> String {
     format!("---\nid: a-policy\ntitle: A policy\n{yaml}---\n\nBody.\n")
-}
-
-fn alias_bomb() -> String {
-    let mut yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n".to_string();
-    for level in 1..10 {
-        let previous = vec![format!("*a{}", level - 1); 9].join(", ");
-        yaml.push_str(&format!("a{level}: &a{level} [{previous}]\n"));
-    }
-    yaml
 }
 
 #[test]

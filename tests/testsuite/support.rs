@@ -188,3 +188,13 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// Nine levels of nine YAML aliases: a few hundred bytes standing for 9^10 values.
+pub fn alias_bomb() -> String {
+    let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n".to_string();
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    text
+}
